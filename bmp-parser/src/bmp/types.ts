@@ -1,0 +1,135 @@
+/**
+ * BMP v3 (RFC 7854) message structures as decoded, with RFC 8671 (Adj-RIB-Out) and RFC 9069
+ * (Loc-RIB) additions. Code points are const tables; unknown values are kept as numbers.
+ */
+import type { DecodeError } from '../errors.js';
+import type { BgpMessage, BgpNotification, BgpOpen, BgpUpdate } from '../bgp/types.js';
+
+/** RFC 7854 §4.1. */
+export const BmpMessageType = {
+  RouteMonitoring: 0,
+  StatisticsReport: 1,
+  PeerDown: 2,
+  PeerUp: 3,
+  Initiation: 4,
+  Termination: 5,
+  RouteMirroring: 6,
+} as const;
+
+/** RFC 7854 §4.2, RFC 9069 §4.1. */
+export const PeerType = { Global: 0, Rd: 1, Local: 2, LocRib: 3 } as const;
+
+/** Per-peer header flags (RFC 7854 §4.2, RFC 8671 §4). For peer type 3, 0x80 is F (filtered, RFC 9069). */
+export const PeerFlag = { V: 0x80, L: 0x40, A: 0x20, O: 0x10, F: 0x80 } as const;
+
+/** The five RIB views a route can belong to. */
+export type RibView = 'adj-in-pre' | 'adj-in-post' | 'loc-rib' | 'adj-out-pre' | 'adj-out-post';
+
+export interface PerPeerHeader {
+  readonly peerType: number;
+  readonly flags: number;
+  /** Peer Distinguisher as text (RD format for peer type 1, "0:0" when zero); raw kept for encode. */
+  readonly distinguisher: string;
+  readonly distinguisherRaw: Uint8Array;
+  /** IPv4 or IPv6 text per the V flag ("0.0.0.0" / "::" for Loc-RIB). */
+  readonly address: string;
+  readonly asn: number;
+  readonly bgpId: string;
+  /** Router's clock; display only (FRR stamps Peer Up with boot time). */
+  readonly timestampSec: number;
+  readonly timestampUsec: number;
+}
+
+export interface Tlv {
+  readonly type: number;
+  readonly value: Uint8Array;
+}
+
+/** Route Monitoring (RFC 7854 §4.6). The UPDATE is decoded after the frame is checked: a bad UPDATE keeps the message. */
+export interface RouteMonitoring {
+  readonly type: 0;
+  readonly peer: PerPeerHeader;
+  /** The BGP UPDATE PDU bytes (view). */
+  readonly pdu: Uint8Array;
+  readonly update?: BgpUpdate;
+  readonly bgpError?: DecodeError;
+}
+
+/** One statistics counter (RFC 7854 §4.8, RFC 8671, RFC 9972). */
+export interface StatCounter {
+  readonly type: number;
+  /** 32-bit counters and 64-bit gauges as bigint; undefined when the length fits no known encoding. */
+  readonly value?: bigint;
+  /** For per-AFI/SAFI types (AFI 2 + SAFI 1 + 64-bit gauge). */
+  readonly afi?: number;
+  readonly safi?: number;
+  readonly raw: Uint8Array;
+}
+
+export interface StatisticsReport {
+  readonly type: 1;
+  readonly peer: PerPeerHeader;
+  readonly counters: readonly StatCounter[];
+}
+
+/** Peer Down reason codes (RFC 7854 §4.9, RFC 9069 §5.3). */
+export const PeerDownReason = {
+  LocalNotification: 1,
+  LocalNoNotification: 2,
+  RemoteNotification: 3,
+  RemoteNoNotification: 4,
+  PeerDeconfigured: 5,
+  LocalTlv: 6,
+} as const;
+
+export interface PeerDown {
+  readonly type: 2;
+  readonly peer: PerPeerHeader;
+  readonly reason: number;
+  /** Reasons 1 and 3. */
+  readonly notification?: BgpNotification;
+  /** Reason 2: the FSM event code (RFC 4271 §8.1). */
+  readonly fsmEvent?: number;
+  /** Reason 6 TLVs (e.g. type 3 VRF/Table name). */
+  readonly tlvs: readonly Tlv[];
+  /** Bytes after the reason. */
+  readonly data: Uint8Array;
+}
+
+export interface PeerUp {
+  readonly type: 3;
+  readonly peer: PerPeerHeader;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remotePort: number;
+  readonly sentOpen: BgpOpen;
+  readonly receivedOpen: BgpOpen;
+  /** Information TLVs (0 string, 3 VRF/table name, 4 admin label). */
+  readonly tlvs: readonly Tlv[];
+}
+
+export interface Initiation {
+  readonly type: 4;
+  readonly tlvs: readonly Tlv[];
+  readonly sysName?: string;
+  readonly sysDescr?: string;
+}
+
+export interface Termination {
+  readonly type: 5;
+  readonly tlvs: readonly Tlv[];
+  /** TLV type 1 (RFC 7854 §4.5). */
+  readonly reason?: number;
+}
+
+export interface RouteMirroring {
+  readonly type: 6;
+  readonly peer: PerPeerHeader;
+  readonly tlvs: readonly Tlv[];
+  /** Each TLV type 0 decoded as a BGP message (or its error). */
+  readonly messages: readonly ({ readonly ok: true; readonly message: BgpMessage } | { readonly ok: false; readonly error: DecodeError })[];
+  /** TLV type 1 information code: 0 errored PDU, 1 messages lost. */
+  readonly information?: number;
+}
+
+export type BmpMessage = RouteMonitoring | StatisticsReport | PeerDown | PeerUp | Initiation | Termination | RouteMirroring;
