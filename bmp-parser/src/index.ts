@@ -7,3 +7,5 @@ export * from './cursor.js';
 export * from './session.js';
 export * from './bgp/types.js';
 export * from './bmp/types.js';
+export * from './bgp/index.js';
+export * from './bmp/index.js';
