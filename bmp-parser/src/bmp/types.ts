@@ -33,6 +33,8 @@ export interface PerPeerHeader {
   readonly distinguisherRaw: Uint8Array;
   /** IPv4 or IPv6 text per the V flag ("0.0.0.0" / "::" for Loc-RIB). */
   readonly address: string;
+  /** The 16-byte address field as received (view); the encoder writes it when it still matches `address`. */
+  readonly addressRaw?: Uint8Array;
   readonly asn: number;
   readonly bgpId: string;
   /** Router's clock; display only (FRR stamps Peer Up with boot time). */
@@ -70,6 +72,8 @@ export interface StatisticsReport {
   readonly type: 1;
   readonly peer: PerPeerHeader;
   readonly counters: readonly StatCounter[];
+  /** Bytes after the last of the Stats Count counters (none from a conforming router); re-encoded as is. */
+  readonly trailing?: Uint8Array;
 }
 
 /** Peer Down reason codes (RFC 7854 §4.9, RFC 9069 §5.3). */
@@ -94,6 +98,10 @@ export interface PeerDown {
   readonly tlvs: readonly Tlv[];
   /** Bytes after the reason. */
   readonly data: Uint8Array;
+  /** Reason 1/3 whose NOTIFICATION did not decode: the BGP layer's error (the message is still returned). */
+  readonly bgpError?: DecodeError;
+  /** Reason 6: the VRF/Table Name TLV (type 3) as text. */
+  readonly vrfName?: string;
 }
 
 export interface PeerUp {
@@ -106,6 +114,15 @@ export interface PeerUp {
   readonly receivedOpen: BgpOpen;
   /** Information TLVs (0 string, 3 VRF/table name, 4 admin label). */
   readonly tlvs: readonly Tlv[];
+  /** The two OPEN PDUs as received (views, BGP header included); the encoder writes them when present. */
+  readonly sentOpenPdu?: Uint8Array;
+  readonly receivedOpenPdu?: Uint8Array;
+  /** The 16-byte local address field as received (view); written when it still matches `localAddress`. */
+  readonly localAddressRaw?: Uint8Array;
+  /** TLV 0 strings, TLV 3 VRF/Table Name (RFC 9069), TLV 4 Admin Label (RFC 9736), decoded as UTF-8. */
+  readonly strings?: readonly string[];
+  readonly vrfName?: string;
+  readonly adminLabel?: string;
 }
 
 export interface Initiation {
@@ -113,6 +130,8 @@ export interface Initiation {
   readonly tlvs: readonly Tlv[];
   readonly sysName?: string;
   readonly sysDescr?: string;
+  /** TLV 0 strings as UTF-8. */
+  readonly strings?: readonly string[];
 }
 
 export interface Termination {
@@ -120,6 +139,8 @@ export interface Termination {
   readonly tlvs: readonly Tlv[];
   /** TLV type 1 (RFC 7854 §4.5). */
   readonly reason?: number;
+  /** TLV 0 strings as UTF-8. */
+  readonly strings?: readonly string[];
 }
 
 export interface RouteMirroring {
@@ -133,3 +154,83 @@ export interface RouteMirroring {
 }
 
 export type BmpMessage = RouteMonitoring | StatisticsReport | PeerDown | PeerUp | Initiation | Termination | RouteMirroring;
+
+/** Initiation Information TLV types (RFC 7854 §4.4). */
+export const InitiationTlvType = { String: 0, SysDescr: 1, SysName: 2 } as const;
+
+/** Termination TLV types and reasons (RFC 7854 §4.5). */
+export const TerminationTlvType = { String: 0, Reason: 1 } as const;
+export const TerminationReason = {
+  AdministrativelyClosed: 0,
+  Unspecified: 1,
+  OutOfResources: 2,
+  RedundantConnection: 3,
+  PermanentlyAdministrativelyClosed: 4,
+} as const;
+
+/** Peer Up Information TLV types (RFC 7854 §4.10, RFC 9069 §5.2, RFC 9736). Peer Down reason 6 uses 3 too. */
+export const PeerUpTlvType = { String: 0, VrfTableName: 3, AdminLabel: 4 } as const;
+
+/** Route Mirroring TLV types and information codes (RFC 7854 §4.7). */
+export const RouteMirroringTlvType = { BgpMessage: 0, Information: 1 } as const;
+export const RouteMirroringInformation = { ErroredPdu: 0, MessagesLost: 1 } as const;
+
+/** How a statistics counter's value is encoded: 32-bit counter, 64-bit gauge, AFI+SAFI+64-bit gauge. */
+export type StatEncoding = 'c32' | 'g64' | 'afsafi-g64';
+
+/**
+ * Statistics types with their registered encoding (RFC 7854 §4.8: 0-13, RFC 8671 §5: 14-17,
+ * RFC 9972 §3: 18-43). The decoder goes by the TLV length, never by this table; the encoder uses
+ * it to pick a length when a counter has no raw bytes.
+ */
+export const STAT_TYPES: ReadonlyMap<number, { readonly name: string; readonly encoding: StatEncoding }> = new Map<number, { name: string; encoding: StatEncoding }>([
+  [0, { name: 'rejected-by-inbound-policy', encoding: 'c32' }],
+  [1, { name: 'duplicate-prefix-advertisements', encoding: 'c32' }],
+  [2, { name: 'duplicate-withdraws', encoding: 'c32' }],
+  [3, { name: 'invalidated-cluster-list-loop', encoding: 'c32' }],
+  [4, { name: 'invalidated-as-path-loop', encoding: 'c32' }],
+  [5, { name: 'invalidated-originator-id', encoding: 'c32' }],
+  [6, { name: 'invalidated-as-confed-loop', encoding: 'c32' }],
+  [7, { name: 'routes-adj-rib-in', encoding: 'g64' }],
+  [8, { name: 'routes-loc-rib', encoding: 'g64' }],
+  [9, { name: 'routes-adj-rib-in-per-afi-safi', encoding: 'afsafi-g64' }],
+  [10, { name: 'routes-loc-rib-per-afi-safi', encoding: 'afsafi-g64' }],
+  [11, { name: 'updates-treat-as-withdraw', encoding: 'c32' }],
+  [12, { name: 'prefixes-treat-as-withdraw', encoding: 'c32' }],
+  [13, { name: 'duplicate-update-messages', encoding: 'c32' }],
+  [14, { name: 'routes-adj-rib-out-pre', encoding: 'g64' }],
+  [15, { name: 'routes-adj-rib-out-post', encoding: 'g64' }],
+  [16, { name: 'routes-adj-rib-out-pre-per-afi-safi', encoding: 'afsafi-g64' }],
+  [17, { name: 'routes-adj-rib-out-post-per-afi-safi', encoding: 'afsafi-g64' }],
+  [18, { name: 'routes-adj-rib-in-pre', encoding: 'g64' }],
+  [19, { name: 'routes-adj-rib-in-pre-per-afi-safi', encoding: 'afsafi-g64' }],
+  [20, { name: 'routes-adj-rib-in-post', encoding: 'g64' }],
+  [21, { name: 'routes-adj-rib-in-post-per-afi-safi', encoding: 'afsafi-g64' }],
+  [22, { name: 'rejected-by-inbound-policy-per-afi-safi', encoding: 'afsafi-g64' }],
+  [23, { name: 'accepted-by-inbound-policy-per-afi-safi', encoding: 'afsafi-g64' }],
+  [24, { name: 'selected-primary-per-afi-safi', encoding: 'afsafi-g64' }],
+  [25, { name: 'selected-backup-per-afi-safi', encoding: 'afsafi-g64' }],
+  [26, { name: 'suppressed-by-damping-per-afi-safi', encoding: 'afsafi-g64' }],
+  [27, { name: 'stale-graceful-restart-per-afi-safi', encoding: 'afsafi-g64' }],
+  [28, { name: 'stale-long-lived-gr-per-afi-safi', encoding: 'afsafi-g64' }],
+  [29, { name: 'headroom-before-received-threshold', encoding: 'g64' }],
+  [30, { name: 'headroom-before-received-threshold-per-afi-safi', encoding: 'afsafi-g64' }],
+  [31, { name: 'headroom-before-license-threshold', encoding: 'g64' }],
+  [32, { name: 'headroom-before-license-threshold-per-afi-safi', encoding: 'afsafi-g64' }],
+  [33, { name: 'rejected-max-as-path-length', encoding: 'g64' }],
+  [34, { name: 'rejected-max-as-path-length-per-afi-safi', encoding: 'afsafi-g64' }],
+  [35, { name: 'rov-invalid-per-afi-safi', encoding: 'afsafi-g64' }],
+  [36, { name: 'rov-valid-per-afi-safi', encoding: 'afsafi-g64' }],
+  [37, { name: 'rov-notfound-per-afi-safi', encoding: 'afsafi-g64' }],
+  [38, { name: 'adj-rib-out-rejected-by-outbound-policy-per-afi-safi', encoding: 'afsafi-g64' }],
+  [39, { name: 'adj-rib-out-filtered-max-as-path-length', encoding: 'g64' }],
+  [40, { name: 'adj-rib-out-filtered-max-as-path-length-per-afi-safi', encoding: 'afsafi-g64' }],
+  [41, { name: 'adj-rib-out-rov-invalid-per-afi-safi', encoding: 'afsafi-g64' }],
+  [42, { name: 'adj-rib-out-rov-valid-per-afi-safi', encoding: 'afsafi-g64' }],
+  [43, { name: 'adj-rib-out-rov-notfound-per-afi-safi', encoding: 'afsafi-g64' }],
+]);
+
+/** "stat-<n>" for types outside the table (e.g. FRR's experimental 65531). */
+export function statTypeName(type: number): string {
+  return STAT_TYPES.get(type)?.name ?? `stat-${type}`;
+}
