@@ -74,28 +74,32 @@ function headerLengthAt(buf: Uint8Array, off: number): number {
  * True when up to `depth` consecutive plausible headers start at off, each followed by the next
  * or by the end of the buffer. One lone header is not evidence enough inside a stream.
  */
-export function isBmpRunAt(buf: Uint8Array, off: number, depth = 3): boolean {
+export function isBmpRunAt(buf: Uint8Array, off: number, depth = 3, end = buf.length): boolean {
   let at = off;
   for (let i = 0; i < depth; i++) {
     const len = headerLengthAt(buf, at);
     if (len < 0) return false;
     at += len;
-    if (at >= buf.length) return true;
+    if (at >= end) return true;
   }
   return true;
 }
 
-/** Offset of the first BMP message start in buf (verified as a run of headers), or -1. */
-export function locateBmpStart(buf: Uint8Array): number {
-  if (isBmpRunAt(buf, 0)) return 0;
+/**
+ * Offset of the first BMP message start in buf (verified as a run of headers), or -1. `gaps`
+ * (offsets where captured bytes are missing) bound the run check: a run may end at a gap.
+ */
+export function locateBmpStart(buf: Uint8Array, gaps: readonly number[] = []): number {
+  const endFor = (at: number): number => gaps.find((g) => g > at) ?? buf.length;
+  if (isBmpRunAt(buf, 0, 3, endFor(0))) return 0;
   let viaDecoder = false;
   for (let at = findBmpHeader(buf, 0); at >= 0; at = findBmpHeader(buf, at + 1)) {
     viaDecoder = true;
-    if (isBmpRunAt(buf, at)) return at;
+    if (isBmpRunAt(buf, at, 3, endFor(at))) return at;
   }
   if (viaDecoder) return -1;
   // The decoder found nothing at all: scan ourselves (also covers its absence).
-  for (let at = 1; at + 6 <= buf.length; at++) if (isBmpRunAt(buf, at)) return at;
+  for (let at = 1; at + 6 <= buf.length; at++) if (isBmpRunAt(buf, at, 3, endFor(at))) return at;
   return -1;
 }
 
@@ -147,7 +151,7 @@ function captureStreams(list: PacketList, gzip: boolean, opts: ReadBmpOptions): 
   for (const s of reassembler.finish()) {
     if (s.data.length === 0) continue;
     const forced = opts.port !== undefined && (s.srcPort === opts.port || s.dstPort === opts.port);
-    let start = locateBmpStart(s.data);
+    let start = locateBmpStart(s.data, s.gaps.map((g) => g.at));
     if (start < 0 && forced) start = 0;
     if (start < 0) {
       other++;
