@@ -12,7 +12,7 @@ const BMP = concat([bmpInitiation('spine1'), bmpMessage(0, 60, 0x11)]);
 const ip4 = (seq: number, payload: Uint8Array, src = '192.0.2.1'): Uint8Array => ipv4Tcp({ src, dst: '192.0.2.100', sport: 33000, dport: 1790, seq, payload });
 const ip6 = (seq: number, payload: Uint8Array): Uint8Array => ipv6Tcp({ src: '2001:db8::a', dst: '2001:db8::64', sport: 33000, dport: 1790, seq, payload });
 
-test('classic pcap is read in both byte orders, with microsecond and nanosecond timestamps', () => {
+void test('classic pcap is read in both byte orders, with microsecond and nanosecond timestamps', () => {
   for (const littleEndian of [true, false]) {
     for (const nanosecond of [true, false]) {
       const r = readPcap(pcapFile([ethernet(ip4(1, BMP))], { linkType: LinkType.Ethernet, littleEndian, nanosecond }));
@@ -26,7 +26,7 @@ test('classic pcap is read in both byte orders, with microsecond and nanosecond 
   }
 });
 
-test('a pcap whose last record is cut short keeps the earlier packets and notes the truncation', () => {
+void test('a pcap whose last record is cut short keeps the earlier packets and notes the truncation', () => {
   const file = pcapFile([ethernet(ip4(1, BMP)), ethernet(ip4(1 + BMP.length, BMP))], { linkType: LinkType.Ethernet });
   const r = readPcap(file.subarray(0, file.length - 10));
   assert.ok(r.ok);
@@ -34,7 +34,7 @@ test('a pcap whose last record is cut short keeps the earlier packets and notes 
   assert.match(r.value.notes[0] ?? '', /truncated last record/);
 });
 
-test('every supported link type leads to the same BMP stream', () => {
+void test('every supported link type leads to the same BMP stream', () => {
   const cases: [string, number, Uint8Array][] = [
     ['Ethernet', LinkType.Ethernet, ethernet(ip4(1, BMP))],
     ['Ethernet + 802.1Q', LinkType.Ethernet, ethernet(ip4(1, BMP), 100)],
@@ -54,12 +54,12 @@ test('every supported link type leads to the same BMP stream', () => {
   }
 });
 
-test('an unknown link type is skipped with its number, not thrown', () => {
+void test('an unknown link type is skipped with its number, not thrown', () => {
   const d = decodePacket(147, new Uint8Array(40));
   assert.deepEqual(d, { kind: 'skip', reason: 'unsupported link type 147' });
 });
 
-test('pcapng is read in both byte orders, with per-interface link types, skipping unknown blocks', () => {
+void test('pcapng is read in both byte orders, with per-interface link types, skipping unknown blocks', () => {
   for (const le of [true, false]) {
     const file = pcapngFile(
       [LinkType.Ethernet, LinkType.Raw],
@@ -82,14 +82,14 @@ test('pcapng is read in both byte orders, with per-interface link types, skippin
   }
 });
 
-test('pcapng Simple Packet Blocks belong to interface 0', () => {
+void test('pcapng Simple Packet Blocks belong to interface 0', () => {
   const file = pcapngFile([LinkType.Ethernet], [{ iface: 0, frame: ethernet(ip4(1, BMP)), simple: true }]);
   const r = readBmpInput(file);
   assert.ok(r.ok);
   assert.deepEqual(r.value.streams[0]?.data, BMP);
 });
 
-test('IPv6 addresses are written in RFC 5952 form', () => {
+void test('IPv6 addresses are written in RFC 5952 form', () => {
   const b = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
   assert.equal(formatIpv6(b('20010db8000000000000000000000001'), 0), '2001:db8::1');
   assert.equal(formatIpv6(b('00000000000000000000000000000000'), 0), '::');

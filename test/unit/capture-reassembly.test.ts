@@ -34,7 +34,7 @@ function only(input: BmpInput): Uint8Array {
   return s.data;
 }
 
-test('a handshake followed by in-order segments yields the sender\'s bytes as one BMP stream keyed by the router address', () => {
+void test('a handshake followed by in-order segments yields the sender\'s bytes as one BMP stream keyed by the router address', () => {
   const isn = 1000;
   const frames = [seg(isn, new Uint8Array(0), { syn: true, ack: false }), ...segmentsOf(BMP, isn + 1, 50).map((s) => seg(s.seq, s.payload))];
   const input = read(frames);
@@ -43,13 +43,13 @@ test('a handshake followed by in-order segments yields the sender\'s bytes as on
   assert.equal(input.streams[0]?.tcp?.dstPort, 1790);
 });
 
-test('out-of-order segments are put back in sequence order', () => {
+void test('out-of-order segments are put back in sequence order', () => {
   const segs = segmentsOf(BMP, 5000, 40).map((s) => seg(s.seq, s.payload));
   const shuffled = [segs[0], segs[2], segs[1], segs[4], segs[3], ...segs.slice(5)].filter((x): x is Uint8Array => x !== undefined);
   assert.deepEqual(only(read(shuffled)), BMP);
 });
 
-test('retransmissions, overlapping re-segmentation and keep-alive probes are dropped, first copy wins', () => {
+void test('retransmissions, overlapping re-segmentation and keep-alive probes are dropped, first copy wins', () => {
   const segs = segmentsOf(BMP, 7000, 64);
   const frames = segs.map((s) => seg(s.seq, s.payload));
   const s1 = segs[1];
@@ -61,7 +61,7 @@ test('retransmissions, overlapping re-segmentation and keep-alive probes are dro
   assert.deepEqual(input.streams[0]?.gaps, []);
 });
 
-test('data on a synthetic SYN (traffic-reproducer: data at the ISN, next segment at ISN+len) is kept', () => {
+void test('data on a synthetic SYN (traffic-reproducer: data at the ISN, next segment at ISN+len) is kept', () => {
   const first = BMP.subarray(0, 30);
   const frames = [seg(1, first, { syn: true, ack: false }), ...segmentsOf(BMP.subarray(30), 31, 100).map((s) => seg(s.seq, s.payload))];
   const input = read(frames);
@@ -69,13 +69,13 @@ test('data on a synthetic SYN (traffic-reproducer: data at the ISN, next segment
   assert.ok(input.streams[0]?.notes.some((n) => n.includes('SYN carried data')));
 });
 
-test('data on a standard SYN (data at ISN+1) is kept too', () => {
+void test('data on a standard SYN (data at ISN+1) is kept too', () => {
   const first = BMP.subarray(0, 30);
   const frames = [seg(100, first, { syn: true, ack: false }), ...segmentsOf(BMP.subarray(30), 131, 100).map((s) => seg(s.seq, s.payload))];
   assert.deepEqual(only(read(frames)), BMP);
 });
 
-test('a capture that joins a connection mid-way starts at the first BMP header and says so', () => {
+void test('a capture that joins a connection mid-way starts at the first BMP header and says so', () => {
   const tail = bmpMessage(0, 200, 0x77).subarray(150); // the end of a message sent before the capture began
   const stream = concat([tail, BMP]);
   const input = read(segmentsOf(stream, 123456, 80).map((s) => seg(s.seq, s.payload)));
@@ -86,18 +86,18 @@ test('a capture that joins a connection mid-way starts at the first BMP header a
   assert.ok(s.notes.some((n) => n.includes('mid-way')));
 });
 
-test('a mid-stream join whose first captured segment arrived out of order still starts at the lowest sequence number', () => {
+void test('a mid-stream join whose first captured segment arrived out of order still starts at the lowest sequence number', () => {
   const segs = segmentsOf(BMP, 900, 60).map((s) => seg(s.seq, s.payload));
   const [a, b, ...rest] = segs;
   assert.ok(a && b);
   assert.deepEqual(only(read([b, a, ...rest])), BMP);
 });
 
-test('sequence numbers wrapping past 2^32 do not break ordering', () => {
+void test('sequence numbers wrapping past 2^32 do not break ordering', () => {
   assert.deepEqual(only(read(segmentsOf(BMP, 0xffffff00, 64).map((s) => seg(s.seq, s.payload)))), BMP);
 });
 
-test('a missing segment is recorded as a gap at the right stream offset', () => {
+void test('a missing segment is recorded as a gap at the right stream offset', () => {
   const segs = segmentsOf(BMP, 10, 50);
   const frames = segs.filter((_, i) => i !== 2).map((s) => seg(s.seq, s.payload));
   const s = read(frames).streams[0];
@@ -106,7 +106,7 @@ test('a missing segment is recorded as a gap at the right stream offset', () => 
   assert.equal(s.data.length, BMP.length - 50);
 });
 
-test('a SYN after data on the same 4-tuple starts a new connection (port reuse)', () => {
+void test('a SYN after data on the same 4-tuple starts a new connection (port reuse)', () => {
   const one = segmentsOf(BMP, 1, 1000);
   const frames = [seg(0, new Uint8Array(0), { syn: true }), ...one.map((s) => seg(s.seq, s.payload)), seg(0, new Uint8Array(0), { syn: true }), ...one.map((s) => seg(s.seq, s.payload))];
   const input = read(frames);
@@ -115,7 +115,7 @@ test('a SYN after data on the same 4-tuple starts a new connection (port reuse)'
   for (const s of input.streams) assert.deepEqual(s.data, BMP);
 });
 
-test('each direction is its own stream: the collector\'s empty direction and non-BMP traffic are not BMP streams', () => {
+void test('each direction is its own stream: the collector\'s empty direction and non-BMP traffic are not BMP streams', () => {
   const http = new TextEncoder().encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   const frames = [
     seg(1, BMP),
@@ -129,7 +129,7 @@ test('each direction is its own stream: the collector\'s empty direction and non
   assert.equal(input.skippedPackets['IP protocol 17 is not TCP'], 1);
 });
 
-test('--port forces a stream to be BMP even when it does not start like BMP', () => {
+void test('--port forces a stream to be BMP even when it does not start like BMP', () => {
   const junk = concat([Uint8Array.of(9, 9, 9), BMP]);
   const other = ethernet(ipv4Tcp({ src: ROUTER, dst: COLLECTOR, sport: 40001, dport: 5000, seq: 1, payload: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) }));
   const input = read([seg(1, junk), other], 5000);
@@ -137,20 +137,20 @@ test('--port forces a stream to be BMP even when it does not start like BMP', ()
   assert.deepEqual(input.streams[1]?.data, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
 });
 
-test('a capture without BMP is an error that suggests --port', () => {
+void test('a capture without BMP is an error that suggests --port', () => {
   const r = readBmpInput(pcapFile([ethernet(ipv4Udp('192.0.2.1', '192.0.2.2', 1, 9991, new Uint8Array(10)))], { linkType: LinkType.Ethernet }));
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : r.message, /no BMP stream.*--port/);
 });
 
-test('IPv6 with hop-by-hop and destination-options extension headers is followed to TCP', () => {
+void test('IPv6 with hop-by-hop and destination-options extension headers is followed to TCP', () => {
   const frames = segmentsOf(BMP, 42, 100).map((s) => ethernet(ipv6Tcp({ src: '2001:db8::1', dst: '2001:db8::2', sport: 179, dport: 1790, seq: s.seq, payload: s.payload }, true)));
   const input = read(frames);
   assert.deepEqual(only(input), BMP);
   assert.equal(input.streams[0]?.router, '2001:db8::1');
 });
 
-test('a raw BMP file is one stream named after the file, or after --router', () => {
+void test('a raw BMP file is one stream named after the file, or after --router', () => {
   const r = readBmpInput(BMP, { name: 'dump.bmp' });
   assert.ok(r.ok);
   assert.equal(r.value.format, 'raw');
@@ -160,7 +160,7 @@ test('a raw BMP file is one stream named after the file, or after --router', () 
   assert.equal(named.value.streams[0]?.router, '192.0.2.9');
 });
 
-test('a gzipped raw BMP file and a gzipped pcap are read through', () => {
+void test('a gzipped raw BMP file and a gzipped pcap are read through', () => {
   const raw = readBmpInput(gzipSync(BMP), { name: 'dump.bmp.gz' });
   assert.ok(raw.ok);
   assert.equal(raw.value.gzip, true);
@@ -171,7 +171,7 @@ test('a gzipped raw BMP file and a gzipped pcap are read through', () => {
   assert.deepEqual(pcap.value.streams[0]?.data, BMP);
 });
 
-test('bytes that are neither a capture nor BMP are refused with a reason', () => {
+void test('bytes that are neither a capture nor BMP are refused with a reason', () => {
   const r = readBmpInput(new TextEncoder().encode('hello, this is not BMP at all, not even close'));
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : r.message, /not a pcap\/pcapng capture and not a BMP byte stream/);
