@@ -1,0 +1,401 @@
+/**
+ * Configuration: one YAML file checked against a declarative schema, every key overridable by an
+ * environment variable (`RIBWATCH_` + key path in upper snake case: `collector.maxSessions` →
+ * `RIBWATCH_COLLECTOR_MAX_SESSIONS`) and, for a few keys, by a command-line flag.
+ *
+ * Precedence: schema default < file < environment < command line. Every problem is reported at
+ * once, each naming its source and key ("config.yaml: collector.maxSessions: expected a positive
+ * integer, got \"x\" (line 3)"), because an operator fixing a file wants all mistakes in one pass.
+ * Unknown keys are errors: a misspelt key silently falling back to its default is the worst kind
+ * of configuration bug.
+ *
+ * The same schema renders the reference in docs/configuration.md and the commented example in
+ * deploy/ribwatch.example.yaml (a test keeps both in step). Later roles (bus, store, api,
+ * analyzer) add a section to `configSchema`; nothing else changes.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { formatHostPort, parseCidr, parseHostPort } from './net.js';
+import type { Cidr, HostPort } from './net.js';
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
+
+/** How one key's value is read (from YAML or from environment text) and shown (docs, example). */
+export interface ConfigKind<T> {
+  /** Shown in the reference: "HOST:PORT", "integer ≥ 1". */
+  readonly type: string;
+  fromYaml(raw: unknown): Parsed<T>;
+  fromText(text: string): Parsed<T>;
+  /** The value as plain YAML data (for the example file and the reference). */
+  toYaml(v: T): unknown;
+}
+
+export class ConfigKey<T> {
+  constructor(
+    readonly kind: ConfigKind<T>,
+    readonly defaultValue: T,
+    readonly description: string,
+  ) {}
+}
+
+function key<T>(kind: ConfigKind<T>, defaultValue: T, description: string): ConfigKey<T> {
+  return new ConfigKey(kind, defaultValue, description);
+}
+
+const good = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = <T>(expected: string): Parsed<T> => ({ ok: false, expected });
+
+// ---- kinds ---------------------------------------------------------------------------------
+
+function integer(min: number, max: number, what: string): ConfigKind<number> {
+  const check = (n: number): Parsed<number> => (Number.isSafeInteger(n) && n >= min && n <= max ? good(n) : bad(what));
+  return {
+    type: max === Number.MAX_SAFE_INTEGER ? `integer ≥ ${min}` : `integer ${min}..${max}`,
+    fromYaml: (raw) => (typeof raw === 'number' ? check(raw) : bad(what)),
+    fromText: (text) => (/^\s*\d+\s*$/.test(text) ? check(Number(text)) : bad(what)),
+    toYaml: (v) => v,
+  };
+}
+
+const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 };
+
+/** Bytes as an integer or with a unit ("16MiB", "512KiB", "1GB"). */
+function byteSize(min: number, max: number): ConfigKind<number> {
+  const what = `a size in bytes from ${min} to ${max} (an integer, or with KiB/MiB/GiB)`;
+  const fromText = (text: string): Parsed<number> => {
+    const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
+    const unit = UNITS[(m?.[2] ?? '?').toLowerCase()];
+    if (!m || unit === undefined) return bad(what);
+    const n = Number(m[1]) * unit;
+    return Number.isSafeInteger(n) && n >= min && n <= max ? good(n) : bad(what);
+  };
+  return {
+    type: 'bytes (integer, or "16MiB")',
+    fromYaml: (raw) => (typeof raw === 'number' ? fromText(String(raw)) : typeof raw === 'string' ? fromText(raw) : bad(what)),
+    fromText,
+    toYaml: (v) => (v % 1024 ** 2 === 0 ? `${v / 1024 ** 2}MiB` : v % 1024 === 0 ? `${v / 1024}KiB` : v),
+  };
+}
+
+const hostPort: ConfigKind<HostPort> = {
+  type: 'HOST:PORT ([IPv6]:PORT)',
+  fromYaml: (raw) => (typeof raw === 'string' ? hostPort.fromText(raw) : bad('HOST:PORT')),
+  fromText: (text) => {
+    const r = parseHostPort(text.trim());
+    return typeof r === 'string' ? bad(`HOST:PORT (${r})`) : good(r);
+  },
+  toYaml: (v) => formatHostPort(v),
+};
+
+/** HOST:PORT, or "" for "off". */
+const optionalHostPort: ConfigKind<HostPort | null> = {
+  type: 'HOST:PORT, or "" to disable',
+  fromYaml: (raw) => (raw === '' || raw === null ? good(null) : hostPort.fromYaml(raw)),
+  fromText: (text) => (text.trim() === '' ? good(null) : hostPort.fromText(text)),
+  toYaml: (v) => (v === null ? '' : formatHostPort(v)),
+};
+
+const cidrList: ConfigKind<readonly Cidr[]> = {
+  type: 'list of CIDRs (env: comma-separated)',
+  fromYaml: (raw) => {
+    if (!Array.isArray(raw)) return bad('a list of CIDRs such as ["10.0.0.0/8", "2001:db8::/32"]');
+    const out: Cidr[] = [];
+    for (const item of raw as unknown[]) {
+      if (typeof item !== 'string') return bad(`a list of CIDRs; ${JSON.stringify(item)} is not a string`);
+      const c = parseCidr(item.trim());
+      if (typeof c === 'string') return bad(`a list of CIDRs; ${c}`);
+      out.push(c);
+    }
+    return good(out);
+  },
+  fromText: (text) => cidrList.fromYaml(text.trim() === '' ? [] : text.split(',')),
+  toYaml: (v) => v.map((c) => c.text),
+};
+
+function nonEmptyString(what: string): ConfigKind<string> {
+  return {
+    type: 'string',
+    fromYaml: (raw) => (typeof raw === 'string' && raw !== '' ? good(raw) : bad(what)),
+    fromText: (text) => (text !== '' ? good(text) : bad(what)),
+    toYaml: (v) => v,
+  };
+}
+
+function oneOf<const T extends string>(values: readonly T[]): ConfigKind<T> {
+  const what = `one of ${values.join(', ')}`;
+  const pick = (s: string): Parsed<T> => {
+    const v = values.find((x) => x === s);
+    return v === undefined ? bad(what) : good(v);
+  };
+  return {
+    type: values.join(' | '),
+    fromYaml: (raw) => (typeof raw === 'string' ? pick(raw) : bad(what)),
+    fromText: (text) => pick(text.trim()),
+    toYaml: (v) => v,
+  };
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// ---- the schema ----------------------------------------------------------------------------
+
+const MiB = 1024 * 1024;
+
+/**
+ * Every configuration key. Sections are plain objects; leaves are ConfigKey. Keep descriptions to
+ * one sentence a network engineer can act on: they are the reference documentation.
+ */
+export const configSchema = {
+  collector: {
+    listen: key(hostPort, { host: '127.0.0.1', port: 11019 }, 'Address the BMP listener binds; routers connect here (RFC 7854 has no default port).'),
+    maxSessions: key(integer(1, 100_000, 'a positive integer'), 64, 'Most BMP sessions at once; further connections are refused and logged.'),
+    maxMessageBytes: key(
+      byteSize(4096, 0xffffffff),
+      16 * MiB,
+      'Largest BMP message accepted; a longer one closes that router\'s session (bounds the memory one router can pin).',
+    ),
+    tcpKeepaliveSeconds: key(integer(0, 7200, 'an integer from 0 to 7200'), 60, 'TCP keepalive idle time on router sessions, so a vanished router is noticed; 0 disables.'),
+    allow: key(
+      cidrList,
+      [parseCidr('127.0.0.0/8'), parseCidr('::1/128')].filter((c): c is Cidr => typeof c !== 'string'),
+      'Source networks routers may connect from; anyone else is refused and logged. ["0.0.0.0/0", "::/0"] allows all.',
+    ),
+    dumpQuietSeconds: key(
+      integer(1, 86_400, 'a positive integer'),
+      10,
+      'A (re-)dump ends at End-of-RIB, or after this many seconds without route records from that peer (routers that never send End-of-RIB).',
+    ),
+    metricsListen: key(optionalHostPort, { host: '127.0.0.1', port: 9108 } as HostPort | null, 'Address of the Prometheus /metrics endpoint; "" disables it.'),
+  },
+  output: {
+    ndjson: key(nonEmptyString('a file path, or "-" for stdout'), '-', 'Where records go as NDJSON when no bus is configured: "-" is stdout, anything else a file (appended).'),
+  },
+  log: {
+    level: key(oneOf(LOG_LEVELS), 'info' as LogLevel, 'Log level; logs are JSON lines on stderr.'),
+  },
+};
+
+interface SchemaSection {
+  readonly [k: string]: ConfigKey<unknown> | SchemaSection;
+}
+
+export type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends ConfigKey<infer T> ? T : ConfigOf<S[K]> };
+export type Config = ConfigOf<typeof configSchema>;
+
+/** `collector.maxSessions` → `RIBWATCH_COLLECTOR_MAX_SESSIONS`. */
+export function envName(path: string): string {
+  return `RIBWATCH_${path
+    .split('.')
+    .map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+    .join('_')}`;
+}
+
+export interface ConfigEntry {
+  readonly path: string;
+  readonly env: string;
+  readonly key: ConfigKey<unknown>;
+}
+
+/** Every key, in schema order, with its path and environment variable. */
+export function configEntries(schema: SchemaSection = configSchema as unknown as SchemaSection): ConfigEntry[] {
+  const out: ConfigEntry[] = [];
+  const walk = (node: SchemaSection, prefix: string): void => {
+    for (const [name, child] of Object.entries(node)) {
+      const path = prefix === '' ? name : `${prefix}.${name}`;
+      if (child instanceof ConfigKey) out.push({ path, env: envName(path), key: child });
+      else walk(child, path);
+    }
+  };
+  walk(schema, '');
+  return out;
+}
+
+// ---- loading -------------------------------------------------------------------------------
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.length === 1 ? (problems[0] ?? '') : `configuration has ${problems.length} problems:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** The YAML file; absent means defaults + environment only. */
+  readonly file?: string;
+  /** Text of the file (tests); `file` is then only the name shown in messages. */
+  readonly text?: string;
+  /** Environment to read RIBWATCH_* from (default: none, so tests are hermetic; the CLI passes process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Command-line overrides by key path, as text ("collector.listen" → "0.0.0.0:11019"). */
+  readonly overrides?: Readonly<Record<string, string>>;
+}
+
+export interface Loaded {
+  readonly config: Config;
+  /** Things worth a log line that are not errors (unknown RIBWATCH_* variables). */
+  readonly warnings: readonly string[];
+}
+
+function show(raw: unknown): string {
+  if (raw === null || raw === undefined) return 'nothing';
+  const s = JSON.stringify(raw);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** Environment variables that are not configuration keys but belong to ribwatch. */
+const NON_KEY_ENV = new Set(['RIBWATCH_CONFIG']);
+
+export function loadConfig(opts: LoadOptions = {}): Loaded {
+  const entries = configEntries();
+  const byPath = new Map(entries.map((e) => [e.path, e]));
+  const values = new Map<string, unknown>(entries.map((e) => [e.path, e.key.defaultValue]));
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  if (opts.file !== undefined || opts.text !== undefined) {
+    const label = opts.file !== undefined ? basename(opts.file) : 'config';
+    let text = opts.text;
+    if (text === undefined && opts.file !== undefined) {
+      try {
+        text = readFileSync(opts.file, 'utf8');
+      } catch (err) {
+        throw new ConfigError([`${opts.file}: cannot read: ${err instanceof Error ? err.message : String(err)}`]);
+      }
+    }
+    readYaml(text ?? '', label, byPath, values, problems);
+  }
+
+  const env = opts.env ?? {};
+  const envByName = new Map(entries.map((e) => [e.env, e]));
+  for (const [name, text] of Object.entries(env)) {
+    if (!name.startsWith('RIBWATCH_') || text === undefined) continue;
+    const e = envByName.get(name);
+    if (!e) {
+      if (!NON_KEY_ENV.has(name)) warnings.push(`${name}: not a configuration key (ignored)`);
+      continue;
+    }
+    const r = e.key.kind.fromText(text);
+    if (r.ok) values.set(e.path, r.value);
+    else problems.push(`environment ${name}: ${e.path}: expected ${r.expected}, got ${show(text)}`);
+  }
+
+  for (const [path, text] of Object.entries(opts.overrides ?? {})) {
+    const e = byPath.get(path);
+    if (!e) {
+      problems.push(`command line: ${path}: unknown key`);
+      continue;
+    }
+    const r = e.key.kind.fromText(text);
+    if (r.ok) values.set(path, r.value);
+    else problems.push(`command line: ${path}: expected ${r.expected}, got ${show(text)}`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config: assemble(values), warnings };
+}
+
+function readYaml(text: string, label: string, byPath: ReadonlyMap<string, ConfigEntry>, values: Map<string, unknown>, problems: string[]): void {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const at = e.linePos?.[0];
+      problems.push(`${label}${at ? `:${at.line}:${at.col}` : ''}: ${e.message.split('\n')[0] ?? e.message}`);
+    }
+    return;
+  }
+  const where = (n: YamlNode | null | undefined): string => {
+    const off = n?.range?.[0];
+    return off === undefined ? '' : ` (line ${lines.linePos(off).line})`;
+  };
+  const sections = new Set([...byPath.keys()].flatMap((p) => p.split('.').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('.'))));
+  const walk = (node: unknown, prefix: string): void => {
+    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return; // "collector:" with nothing under it
+    if (!isMap(node)) {
+      problems.push(`${label}: ${prefix === '' ? '(top level)' : prefix}: expected a mapping of keys${where(node as YamlNode)}`);
+      return;
+    }
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const path = prefix === '' ? k : `${prefix}.${k}`;
+      const entry = byPath.get(path);
+      if (entry) {
+        const v = pair.value;
+        const raw: unknown = isScalar(v) || isSeq(v) || isMap(v) ? v.toJSON() : v;
+        const r = entry.key.kind.fromYaml(raw);
+        if (r.ok) values.set(path, r.value);
+        else problems.push(`${label}: ${path}: expected ${r.expected}, got ${show(raw)}${where(v as YamlNode)}`);
+      } else if (sections.has(path)) {
+        walk(pair.value, path);
+      } else {
+        const known = [...byPath.keys(), ...sections]
+          .filter((p) => p.startsWith(prefix === '' ? '' : `${prefix}.`) && p.split('.').length === path.split('.').length)
+          .map((p) => p.split('.').pop());
+        problems.push(`${label}: ${path}: unknown key (known here: ${[...new Set(known)].join(', ')})${where(pair.key as YamlNode)}`);
+      }
+    }
+  };
+  walk(doc.contents, '');
+}
+
+function assemble(values: ReadonlyMap<string, unknown>): Config {
+  const root: Record<string, unknown> = {};
+  for (const [path, v] of values) {
+    const segs = path.split('.');
+    let at = root;
+    for (const s of segs.slice(0, -1)) at = (at[s] ??= {}) as Record<string, unknown>;
+    at[segs[segs.length - 1] ?? ''] = v;
+  }
+  // The shape is built from the schema's own paths, so it is a Config by construction.
+  return root as unknown as Config;
+}
+
+/** The configuration with every key at its default. */
+export function defaultConfig(): Config {
+  return loadConfig().config;
+}
+
+// ---- rendering (docs/configuration.md, deploy/ribwatch.example.yaml) -----------------------
+
+function yamlInline(v: unknown): string {
+  return stringify(v, { flow: true }).trim();
+}
+
+/** The reference table for docs/configuration.md. */
+export function renderConfigReference(): string {
+  const out: string[] = [];
+  let section = '';
+  for (const e of configEntries()) {
+    const s = e.path.split('.')[0] ?? '';
+    if (s !== section) {
+      section = s;
+      out.push('', `### \`${s}\``, '', '| key | environment | type | default | description |', '|---|---|---|---|---|');
+    }
+    const def = yamlInline(e.key.kind.toYaml(e.key.defaultValue)).replace(/\|/g, '\\|');
+    out.push(`| \`${e.path}\` | \`${e.env}\` | ${e.key.kind.type.replace(/\|/g, '\\|')} | \`${def}\` | ${e.key.description.replace(/\|/g, '\\|')} |`);
+  }
+  return `${out.join('\n').trim()}\n`;
+}
+
+/** A complete config file with every key at its default, each described in a comment. */
+export function renderExampleConfig(): string {
+  const out = [
+    '# ribwatch configuration: every key with its default value.',
+    '# Each key can be overridden by an environment variable, named in the comment above it.',
+    '# Generated from core/config.ts (renderExampleConfig); docs/configuration.md explains the keys.',
+  ];
+  let section = '';
+  for (const e of configEntries()) {
+    const segs = e.path.split('.');
+    const s = segs[0] ?? '';
+    if (s !== section) {
+      section = s;
+      out.push('', `${s}:`);
+    }
+    out.push(`  # ${e.key.description}`, `  # env: ${e.env}`, `  ${segs.slice(1).join('.')}: ${yamlInline(e.key.kind.toYaml(e.key.defaultValue))}`);
+  }
+  return `${out.join('\n')}\n`;
+}

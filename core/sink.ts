@@ -1,0 +1,101 @@
+/**
+ * Where records go: the NDJSON file or stdout now, the Kafka bus next (keyed by recordKey(r)).
+ *
+ * The contract carries backpressure both ways: `write` always takes the records (nothing is
+ * dropped) and returns false when the sink is above its high-water mark; the producer then stops
+ * reading (the collector pauses the router's socket, so TCP pushes back on the router) until
+ * `drained()` resolves. Memory is bounded by the high-water mark plus one batch per producer.
+ */
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { BusRecord } from './records.js';
+
+export interface RecordSink {
+  /** Takes the batch, in order; false = above the high-water mark: pause until drained(). */
+  write(records: readonly BusRecord[]): boolean;
+  /** Resolves when the sink can take more (at once when it is not full). */
+  drained(): Promise<void>;
+  /** Resolves when everything written so far has reached its destination. */
+  flush(): Promise<void>;
+  /** Flushes, then releases the destination. */
+  close(): Promise<void>;
+}
+
+export interface NdjsonSinkOptions {
+  /** Called once, on the first error of the destination (EPIPE, ENOSPC...); records after it are dropped. */
+  readonly onError?: (err: Error) => void;
+  /** Do not end the stream on close (stdout belongs to the process). */
+  readonly keepOpen?: boolean;
+}
+
+/** One JSON object per line. Each batch is one string and one stream write: the stream's own buffer is the bound. */
+export class NdjsonSink implements RecordSink {
+  private error: Error | undefined;
+  private drainWait: Promise<void> | undefined;
+  private closed = false;
+  /** Records written (accepted), for tests and logs. */
+  written = 0;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly opts: NdjsonSinkOptions = {},
+  ) {
+    stream.on('error', (err: Error) => {
+      if (this.error) return;
+      this.error = err;
+      opts.onError?.(err);
+    });
+  }
+
+  write(records: readonly BusRecord[]): boolean {
+    if (records.length === 0) return true;
+    // A broken destination must not wedge the collector: drop, say so once (onError), keep reading.
+    if (this.error || this.closed) return true;
+    let text = '';
+    for (const r of records) text += `${JSON.stringify(r)}\n`;
+    this.written += records.length;
+    return this.stream.write(text);
+  }
+
+  drained(): Promise<void> {
+    if (this.error || !this.stream.writableNeedDrain) return Promise.resolve();
+    // One promise shared by every paused producer, not one listener each.
+    this.drainWait ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
+        this.stream.off('close', done);
+        this.drainWait = undefined;
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
+      this.stream.on('close', done);
+    });
+    return this.drainWait;
+  }
+
+  flush(): Promise<void> {
+    if (this.error || this.stream.destroyed || this.stream.writableEnded) return Promise.resolve();
+    // The callback of an empty write runs after every earlier chunk has been handed to the OS.
+    return new Promise<void>((resolve) => this.stream.write('', () => resolve()));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    if (this.opts.keepOpen || this.error || this.stream.destroyed) return;
+    await new Promise<void>((resolve) => {
+      this.stream.once('close', () => resolve());
+      this.stream.once('error', () => resolve());
+      this.stream.end();
+    });
+  }
+}
+
+/** "-" = stdout, else a file opened for append (the collector never truncates earlier output). */
+export function openNdjsonSink(target: string, opts: Omit<NdjsonSinkOptions, 'keepOpen'> = {}): NdjsonSink {
+  if (target === '-') return new NdjsonSink(process.stdout, { ...opts, keepOpen: true });
+  return new NdjsonSink(createWriteStream(target, { flags: 'a', highWaterMark: 4 * 1024 * 1024 }), opts);
+}
