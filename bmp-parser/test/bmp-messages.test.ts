@@ -43,7 +43,7 @@ function decodeOk(frame: Uint8Array): BmpMessage {
   return r.value;
 }
 
-test('an Initiation message yields its sysDescr, sysName and string TLVs in wire order', () => {
+void test('an Initiation message yields its sysDescr, sysName and string TLVs in wire order', () => {
   const frame = bmp(4, h('0001 0005'), new TextEncoder().encode('FRR 9'), h('0002 0003'), new TextEncoder().encode('r01'), h('0000 0002 6869'), h('fffb 0004 c0000201'));
   const m = decodeOk(frame);
   assert.equal(m.type, 4);
@@ -58,23 +58,23 @@ test('an Initiation message yields its sysDescr, sysName and string TLVs in wire
   assert.deepEqual(encodeBmpMessage(m), frame);
 });
 
-test('an Initiation with a zero-length sysName is accepted and gives an empty name', () => {
+void test('an Initiation with a zero-length sysName is accepted and gives an empty name', () => {
   const m = decodeOk(bmp(4, h('0002 0000')));
   assert.equal(m.type === 4 && m.sysName, '');
 });
 
-test('an Initiation with no TLVs at all decodes to an empty list', () => {
+void test('an Initiation with no TLVs at all decodes to an empty list', () => {
   const m = decodeOk(bmp(4));
   assert.deepEqual(m, { type: 4, tlvs: [] });
 });
 
-test('a TLV whose length runs past the message end is a structural error', () => {
+void test('a TLV whose length runs past the message end is a structural error', () => {
   const r = decodeBmpMessage(bmp(4, h('0002 0009 616263')));
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Length);
 });
 
-test('a Termination message yields its reason and string', () => {
+void test('a Termination message yields its reason and string', () => {
   const frame = bmp(5, h('0000 0003 627965'), h('0001 0002 0003'));
   const m = decodeOk(frame);
   assert.equal(m.type, 5);
@@ -84,7 +84,7 @@ test('a Termination message yields its reason and string', () => {
   assert.deepEqual(encodeBmpMessage(m), frame);
 });
 
-test('a Termination reason TLV of the wrong length gives no reason but keeps the TLV', () => {
+void test('a Termination reason TLV of the wrong length gives no reason but keeps the TLV', () => {
   const m = decodeOk(bmp(5, h('0001 0001 03')));
   assert.equal(m.type, 5);
   if (m.type !== 5) return;
@@ -92,7 +92,7 @@ test('a Termination reason TLV of the wrong length gives no reason but keeps the
   assert.equal(m.tlvs.length, 1);
 });
 
-test('the per-peer header of a Global IPv4 peer decodes every field', () => {
+void test('the per-peer header of a Global IPv4 peer decodes every field', () => {
   const m = decodeOk(bmp(2, pph(0), h('04')));
   const p = m.type === 2 ? m.peer : assert.fail('not a peer down');
   assert.equal(p.peerType, 0);
@@ -105,7 +105,7 @@ test('the per-peer header of a Global IPv4 peer decodes every field', () => {
   assert.equal(p.timestampUsec, 1);
 });
 
-test('the per-peer header of an RD instance IPv6 peer gives the RD as text and the IPv6 address', () => {
+void test('the per-peer header of an RD instance IPv6 peer gives the RD as text and the IPv6 address', () => {
   const hdr = h('01 80 0000 fde8 00000064 20010db8000000000000000000000001 fffffffe 0a000001 00000000 00000000');
   const m = decodeOk(bmp(2, hdr, h('05')));
   const p = m.type === 2 ? m.peer : assert.fail('not a peer down');
@@ -116,14 +116,14 @@ test('the per-peer header of an RD instance IPv6 peer gives the RD as text and t
   assert.deepEqual(encodeBmpMessage(m), bmp(2, hdr, h('05')));
 });
 
-test('route distinguishers of types 1 and 2 are shown as ipv4:num and asn4:num', () => {
+void test('route distinguishers of types 1 and 2 are shown as ipv4:num and asn4:num', () => {
   const t1 = decodeOk(bmp(2, h('01 00 0001 c0000201 0007 00000000000000000000000000000000 00000000 00000000 00000000 00000000'), h('05')));
   assert.equal(t1.type === 2 && t1.peer.distinguisher, '192.0.2.1:7');
   const t2 = decodeOk(bmp(2, h('01 00 0002 fa56ea00 0009 00000000000000000000000000000000 00000000 00000000 00000000 00000000'), h('05')));
   assert.equal(t2.type === 2 && t2.peer.distinguisher, '4200000000:9');
 });
 
-test('a Loc-RIB peer header with the F flag keeps a zero address as 0.0.0.0 and is the loc-rib view', () => {
+void test('a Loc-RIB peer header with the F flag keeps a zero address as 0.0.0.0 and is the loc-rib view', () => {
   const hdr = h('03 80 0000000000000000 00000000000000000000000000000000 0000fde8 c0000201 00000000 00000000');
   const m = decodeOk(bmp(2, hdr, h('06 0003 0004 626c7565')));
   assert.equal(m.type, 2);
@@ -136,7 +136,7 @@ test('a Loc-RIB peer header with the F flag keeps a zero address as 0.0.0.0 and 
   assert.deepEqual(encodeBmpMessage(m), bmp(2, hdr, h('06 0003 0004 626c7565')));
 });
 
-test('ribView tells pre/post policy Adj-RIB-In and Adj-RIB-Out apart by the L and O flags', () => {
+void test('ribView tells pre/post policy Adj-RIB-In and Adj-RIB-Out apart by the L and O flags', () => {
   const base: PerPeerHeader = { peerType: 0, flags: 0, distinguisher: '0:0', distinguisherRaw: new Uint8Array(8), address: '192.0.2.1', asn: 1, bgpId: '1.1.1.1', timestampSec: 0, timestampUsec: 0 };
   assert.equal(ribView(base), 'adj-in-pre');
   assert.equal(ribView({ ...base, flags: 0x40 }), 'adj-in-post');
@@ -145,7 +145,7 @@ test('ribView tells pre/post policy Adj-RIB-In and Adj-RIB-Out apart by the L an
   assert.equal(ribView({ ...base, peerType: 3, flags: 0x80 }), 'loc-rib');
 });
 
-test('a Peer Down with reason 2 yields the FSM event code', () => {
+void test('a Peer Down with reason 2 yields the FSM event code', () => {
   const m = decodeOk(bmp(2, pph(), h('02 0012')));
   assert.equal(m.type, 2);
   if (m.type !== 2) return;
@@ -154,7 +154,7 @@ test('a Peer Down with reason 2 yields the FSM event code', () => {
   assert.deepEqual(m.data, h('0012'));
 });
 
-test('Peer Down reasons 4 and 5 carry no data, and an unknown reason keeps its data', () => {
+void test('Peer Down reasons 4 and 5 carry no data, and an unknown reason keeps its data', () => {
   for (const reason of [4, 5]) {
     const m = decodeOk(bmp(2, pph(), new Uint8Array([reason])));
     assert.deepEqual(m.type === 2 && [m.reason, m.data.length, m.tlvs.length], [reason, 0, 0]);
@@ -168,7 +168,7 @@ test('Peer Down reasons 4 and 5 carry no data, and an unknown reason keeps its d
   assert.deepEqual(encodeBmpMessage(m), frame);
 });
 
-test('a Statistics Report keeps every counter by type: 32-bit counters, 64-bit gauges, per-AFI/SAFI gauges, experimental and odd lengths', () => {
+void test('a Statistics Report keeps every counter by type: 32-bit counters, 64-bit gauges, per-AFI/SAFI gauges, experimental and odd lengths', () => {
   const body = h(
     '00000006' +
       '0000 0004 00000007' + // type 0, C32 = 7
@@ -194,13 +194,13 @@ test('a Statistics Report keeps every counter by type: 32-bit counters, 64-bit g
   assert.deepEqual(encodeBmpMessage(m), frame);
 });
 
-test('a Statistics Report reads a known type by its TLV length, not by the type', () => {
+void test('a Statistics Report reads a known type by its TLV length, not by the type', () => {
   // Type 7 is registered as a 64-bit gauge; a router sending 4 bytes still gets read by length.
   const m = decodeOk(bmp(1, pph(), h('00000002 0007 0004 00000009 0000 0004 00000001')));
   assert.deepEqual(m.type === 1 && m.counters.map((c) => [c.type, c.value]), [[7, 9n], [0, 1n]]);
 });
 
-test('a Statistics Report whose count exceeds its counters is a structural error, not a hang', () => {
+void test('a Statistics Report whose count exceeds its counters is a structural error, not a hang', () => {
   const r = decodeBmpMessage(bmp(1, pph(), h('00000003 0000 0004 00000001')));
   assert.equal(r.ok, false);
   const huge = decodeBmpMessage(bmp(1, pph(), h('ffffffff 0000 0004 00000001')));
@@ -208,20 +208,20 @@ test('a Statistics Report whose count exceeds its counters is a structural error
   if (!huge.ok) assert.equal(huge.error.code, ErrorCode.Length);
 });
 
-test('a Statistics Report counter running past the end is a structural error', () => {
+void test('a Statistics Report counter running past the end is a structural error', () => {
   const r = decodeBmpMessage(bmp(1, pph(), h('00000001 0007 0008 00000001')));
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Length);
 });
 
-test('bytes after the counted Stats TLVs are kept and re-encoded', () => {
+void test('bytes after the counted Stats TLVs are kept and re-encoded', () => {
   const frame = bmp(1, pph(), h('00000001 0000 0004 00000001 abcd'));
   const m = decodeOk(frame);
   assert.deepEqual(m.type === 1 && m.trailing, h('abcd'));
   assert.deepEqual(encodeBmpMessage(m), frame);
 });
 
-test('a version 4 frame is reported as an unsupported version, not decoded', () => {
+void test('a version 4 frame is reported as an unsupported version, not decoded', () => {
   const frame = bmp(0, pph(), new Uint8Array(19).fill(0xff));
   frame[0] = 4;
   const r = decodeBmpMessage(frame);
@@ -229,7 +229,7 @@ test('a version 4 frame is reported as an unsupported version, not decoded', () 
   if (!r.ok) assert.equal(r.error.code, ErrorCode.BmpVersion);
 });
 
-test('an unknown message type is RW_ERR_BMP_TYPE and a length field that disagrees with the frame is RW_ERR_LENGTH', () => {
+void test('an unknown message type is RW_ERR_BMP_TYPE and a length field that disagrees with the frame is RW_ERR_LENGTH', () => {
   const t = decodeBmpMessage(bmp(9, h('00')));
   assert.equal(!t.ok && t.error.code, ErrorCode.BmpType);
   const f = bmp(4, h('0002 0001 61'));
@@ -239,19 +239,19 @@ test('an unknown message type is RW_ERR_BMP_TYPE and a length field that disagre
   assert.equal(!s.ok && s.error.code, ErrorCode.Short);
 });
 
-test('a message with a per-peer header shorter than 42 bytes is rejected', () => {
+void test('a message with a per-peer header shorter than 42 bytes is rejected', () => {
   const r = decodeBmpMessage(bmp(2, pph().subarray(0, 30)));
   assert.equal(r.ok, false);
 });
 
-test('a Route Monitoring whose BGP length disagrees with the frame is a structural error', () => {
+void test('a Route Monitoring whose BGP length disagrees with the frame is a structural error', () => {
   const pdu = cat(new Uint8Array(16).fill(0xff), h('0020 02'), h('0000 0000'));
   const r = decodeBmpMessage(bmp(0, pph(), pdu));
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Length);
 });
 
-test('a Route Monitoring with a malformed UPDATE is still returned, with bgpError set', () => {
+void test('a Route Monitoring with a malformed UPDATE is still returned, with bgpError set', () => {
   // Withdrawn Routes Length 200 in a 23-byte UPDATE.
   const pdu = cat(new Uint8Array(16).fill(0xff), h('0017 02'), h('00c8 0000'));
   const frame = bmp(0, pph(), pdu);
@@ -264,7 +264,7 @@ test('a Route Monitoring with a malformed UPDATE is still returned, with bgpErro
   assert.deepEqual(encodeBmpMessage(m), frame);
 });
 
-test('a Route Mirroring message keeps its TLVs and reads the Messages Lost information code', () => {
+void test('a Route Mirroring message keeps its TLVs and reads the Messages Lost information code', () => {
   const frame = bmp(6, pph(), h('0001 0002 0001'));
   const m = decodeOk(frame);
   assert.equal(m.type, 6);
@@ -274,7 +274,7 @@ test('a Route Mirroring message keeps its TLVs and reads the Messages Lost infor
   assert.deepEqual(encodeBmpMessage(m), frame);
 });
 
-test('a Peer Down with reason 1 and a garbled NOTIFICATION is returned with bgpError and its data', () => {
+void test('a Peer Down with reason 1 and a garbled NOTIFICATION is returned with bgpError and its data', () => {
   const frame = bmp(2, pph(), h('01 0102'));
   const m = decodeOk(frame);
   assert.equal(m.type, 2);
@@ -284,7 +284,7 @@ test('a Peer Down with reason 1 and a garbled NOTIFICATION is returned with bgpE
   assert.deepEqual(encodeBmpMessage(m), frame);
 });
 
-test('the encoder builds Initiation, Termination and Stats from structured fields when no raw bytes are kept', () => {
+void test('the encoder builds Initiation, Termination and Stats from structured fields when no raw bytes are kept', () => {
   const peer: PerPeerHeader = { peerType: 1, flags: 0x40, distinguisher: '65000:100', distinguisherRaw: new Uint8Array(0), address: '2001:db8::2', asn: 65001, bgpId: '192.0.2.2', timestampSec: 5, timestampUsec: 6 };
   const init = decodeOk(encodeBmpMessage({ type: 4, tlvs: [], sysDescr: 'd', sysName: 'n' }));
   assert.deepEqual(init.type === 4 && [init.sysDescr, init.sysName], ['d', 'n']);

@@ -152,14 +152,18 @@ export class BmpFramer {
 
 const MARKER_AT: Readonly<Record<number, number>> = { 0: 48, 3: 68 };
 
-/** Whether a plausible BMP v3 common header (and what follows of it in buf) starts at i. */
-function plausibleAt(buf: Uint8Array, i: number, maxLength: number): boolean {
+/**
+ * Whether a plausible BMP common header (and what follows of it in buf) starts at i: version 3,
+ * or also 4 when `v4` (a v4 message may follow a v3 one in the same stream).
+ */
+function plausibleAt(buf: Uint8Array, i: number, maxLength: number, v4: boolean): boolean {
   if (buf.length - i < COMMON_HEADER_LENGTH) return false;
-  if (buf[i] !== BMP_VERSION) return false;
+  const version = buf[i]!;
+  if (version !== BMP_VERSION && !(v4 && version === 4)) return false;
   const type = buf[i + 5]!;
   if (type > 6) return false;
   const length = ((buf[i + 1]! << 24) >>> 0) + ((buf[i + 2]! << 16) | (buf[i + 3]! << 8) | buf[i + 4]!);
-  if (length < minMessageLength(BMP_VERSION, type) || length > maxLength) return false;
+  if (length < minMessageLength(version, type) || length > maxLength) return false;
   // Types with a per-peer header: peer type 0-3 (or experimental 251-254).
   if (type !== 4 && type !== 5 && i + 6 < buf.length) {
     const pt = buf[i + 6]!;
@@ -167,7 +171,7 @@ function plausibleAt(buf: Uint8Array, i: number, maxLength: number): boolean {
   }
   // Route Monitoring and Peer Up: the BGP marker, as far as it is in buf.
   const m = MARKER_AT[type];
-  if (m !== undefined) {
+  if (m !== undefined && version === BMP_VERSION) {
     const end = Math.min(buf.length, i + m + 16);
     for (let j = i + m; j < end; j++) if (buf[j] !== 0xff) return false;
   }
@@ -179,17 +183,17 @@ function plausibleAt(buf: Uint8Array, i: number, maxLength: number): boolean {
  * captures joined mid-stream). Plausible: version 3, type 0-6, a length from the type's minimum
  * up to maxLength (default 16 MiB), a known peer type and the BGP marker where buf holds them;
  * and, when buf holds them, the next header after the message is plausible too, or the message
- * ends exactly at the end of buf.
+ * ends exactly at the end of buf. The successor may be a version 4 header.
  */
 export function findBmpHeader(buf: Uint8Array, from = 0, maxLength = DEFAULT_MAX_MESSAGE_LENGTH): number {
   for (let i = Math.max(0, from); i + COMMON_HEADER_LENGTH <= buf.length; i++) {
-    if (buf[i] !== BMP_VERSION || !plausibleAt(buf, i, maxLength)) continue;
+    if (buf[i] !== BMP_VERSION || !plausibleAt(buf, i, maxLength, false)) continue;
     const length = ((buf[i + 1]! << 24) >>> 0) + ((buf[i + 2]! << 16) | (buf[i + 3]! << 8) | buf[i + 4]!);
     const end = i + length;
     if (end >= buf.length) return i;
     if (buf.length - end >= COMMON_HEADER_LENGTH) {
-      if (plausibleAt(buf, end, maxLength)) return i;
-    } else if (buf[end] === BMP_VERSION) {
+      if (plausibleAt(buf, end, maxLength, true)) return i;
+    } else if (buf[end] === BMP_VERSION || buf[end] === 4) {
       return i;
     }
   }
