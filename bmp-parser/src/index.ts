@@ -9,3 +9,4 @@ export * from './bgp/types.js';
 export * from './bmp/types.js';
 export * from './bgp/index.js';
 export * from './bmp/index.js';
+export * from './json.js';

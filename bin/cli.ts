@@ -1,0 +1,56 @@
+/**
+ * The `ribwatch` command line: one entry, one subcommand per role or tool. Each subcommand lives
+ * in commands/<name>.ts and exports `command: Command`; it is loaded only when run, so one
+ * role's dependencies never slow down or break another's start.
+ *
+ * To add a subcommand, add one line to COMMANDS.
+ */
+import type { Command, CliIo } from './commands/command.js';
+
+interface Entry {
+  readonly summary: string;
+  readonly load: () => Promise<Command>;
+}
+
+const COMMANDS: Readonly<Record<string, Entry>> = {
+  decode: { summary: 'decode BMP from raw files or pcap/pcapng captures to NDJSON or a summary', load: async () => (await import('./commands/decode.js')).command },
+  replay: { summary: 'act as a router: send the BMP in a file or capture to a collector over TCP', load: async () => (await import('./commands/replay.js')).command },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, e]) => `  ${name.padEnd(width)}  ${e.summary}`);
+  return ['usage: ribwatch <command> [options]', '', 'commands:', ...lines, '', 'Run `ribwatch <command> --help` for the options of one command.'].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' ? rest[0] : undefined;
+    if (target !== undefined && Object.hasOwn(COMMANDS, target)) return main([target, '--help'], io);
+    (name === undefined ? io.stderr : io.stdout).write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (entry === undefined) {
+    io.stderr.write(`ribwatch: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const command = await entry.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  return command.run(rest, io);
+}
+
+const io: CliIo = { stdout: process.stdout, stderr: process.stderr };
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    io.stderr.write(`ribwatch: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
