@@ -1,38 +1,105 @@
 /**
- * BGP-4 message codecs. CONTRACT STUBS: the signatures are fixed; the bodies are being written
- * (bgp helper). Each decoder takes the whole BGP message (19-byte header included) unless noted.
+ * BGP-4 message codecs. Each decoder takes the whole BGP message (19-byte header included) and
+ * returns a Result, never throwing; each encoder produces a whole message and throws RangeError
+ * only for input that cannot be encoded. One module per RFC concept:
+ *
+ *   header.ts          RFC 4271 §4.1 message header (RFC 8654 lengths)
+ *   open.ts            RFC 4271 §4.2 OPEN, RFC 9072 extended optional parameters
+ *   capabilities.ts    RFC 5492 capabilities (RFC 4760, 2918, 8654, 4724, 6793, 7911, FQDN)
+ *   update.ts          RFC 4271 §4.3 UPDATE, RFC 4724 End-of-RIB
+ *   attributes.ts      RFC 4271 §4.3/§5 path attributes, RFC 7606 error handling
+ *   as-path.ts         AS_PATH / AS4_PATH (RFC 4271, RFC 6793, RFC 5065)
+ *   mp-reach.ts        RFC 4760 MP_REACH_NLRI / MP_UNREACH_NLRI and next hops
+ *   nlri/              NLRI per family: prefix (RFC 4271/4760), labeled (RFC 8277), vpn (RFC 4364/4659),
+ *                      rd (RFC 4364 §4.2), evpn (RFC 7432, RFC 9136), index (ADD-PATH, RFC 7911)
+ *   notification.ts    RFC 4271 §4.5 NOTIFICATION, RFC 4486/8203 Cease
+ *   route-refresh.ts   RFC 2918 / RFC 7313
+ *   message.ts         dispatch on the message type
+ *   format.ts          text for communities, extended/large communities, effective AS path
  */
-import { ErrorCode, fail } from '../errors.js';
-import type { Result } from '../errors.js';
-import type { SessionConfig } from '../session.js';
-import type { BgpMessage, BgpNotification, BgpOpen, BgpUpdate } from './types.js';
-
-/** Any BGP message, header included. Accepts lengths up to 65535 (RFC 8654 extended messages). */
-export function decodeBgpMessage(_buf: Uint8Array, _cfg: SessionConfig): Result<BgpMessage> {
-  return fail(ErrorCode.Unsupported, 'not implemented yet');
-}
-/** An OPEN message, header included. */
-export function decodeOpen(_buf: Uint8Array): Result<BgpOpen> {
-  return fail(ErrorCode.Unsupported, 'not implemented yet');
-}
-/** An UPDATE message, header included. */
-export function decodeUpdate(_buf: Uint8Array, _cfg: SessionConfig): Result<BgpUpdate> {
-  return fail(ErrorCode.Unsupported, 'not implemented yet');
-}
-/** A NOTIFICATION message, header included. */
-export function decodeNotification(_buf: Uint8Array): Result<BgpNotification> {
-  return fail(ErrorCode.Unsupported, 'not implemented yet');
-}
-/** Encoders produce whole messages, header included. */
-export function encodeBgpMessage(_msg: BgpMessage, _cfg: SessionConfig): Uint8Array {
-  throw new Error('not implemented yet');
-}
-export function encodeOpen(_open: BgpOpen): Uint8Array {
-  throw new Error('not implemented yet');
-}
-export function encodeUpdate(_update: BgpUpdate, _cfg: SessionConfig): Uint8Array {
-  throw new Error('not implemented yet');
-}
-export function encodeNotification(_n: Pick<BgpNotification, 'code' | 'subcode' | 'data'>): Uint8Array {
-  throw new Error('not implemented yet');
-}
+export { decodeBgpMessage, encodeBgpMessage } from './message.js';
+export { decodeOpen, decodeOpenBody, encodeOpen, AS_TRANS, OPEN_PARAM_CAPABILITIES } from './open.js';
+export type { OpenInput } from './open.js';
+export { decodeUpdate, decodeUpdateBody, encodeUpdate, encodeEndOfRib } from './update.js';
+export type { UpdateInput } from './update.js';
+export {
+  decodeNotification,
+  decodeNotificationBody,
+  encodeNotification,
+  notificationCodeName,
+  notificationSubcodeName,
+  shutdownCommunication,
+  shutdownCommunicationData,
+  NotificationCode,
+  NOTIFICATION_CODE_NAMES,
+  NOTIFICATION_SUBCODE_NAMES,
+} from './notification.js';
+export { decodeHeader, bgpMessageLength, encodeMessage, BGP_HEADER_LENGTH, BGP_MAX_MESSAGE_LENGTH } from './header.js';
+export type { BgpHeader } from './header.js';
+export {
+  CapabilityCode,
+  interpretCapabilities,
+  capabilityList,
+  decodeMultiprotocol,
+  encodeMultiprotocol,
+  decodeFourOctetAs,
+  encodeFourOctetAs,
+  decodeAddPath,
+  encodeAddPath,
+  decodeGracefulRestart,
+  encodeGracefulRestart,
+  decodeFqdn,
+  encodeFqdn,
+} from './capabilities.js';
+export { decodePathAttributes, encodePathAttributes, malformedAction, AttrFlag, DEFAULT_ATTR_FLAGS } from './attributes.js';
+export type { DecodedAttributes } from './attributes.js';
+export { decodeAsPath, encodeAsPath, asPathLength, formatAsPath } from './as-path.js';
+export { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach, nextHopsText, encodeNextHops } from './mp-reach.js';
+export {
+  NlriKind,
+  nlriKind,
+  decodeNlriList,
+  decodeNlriField,
+  encodeNlriList,
+  needsPathIds,
+  decodeIPv4Prefixes,
+  decodeIPv6Prefixes,
+  encodePrefixes,
+  parsePrefix,
+  ipv4PrefixText,
+  ipv6PrefixText,
+  decodeLabeledPrefixes,
+  encodeLabeledPrefixes,
+  WITHDRAWAL_LABEL,
+  decodeVpnPrefixes,
+  encodeVpnPrefixes,
+  decodeEvpnRoutes,
+  encodeEvpnRoutes,
+  decodeEvpnRoute,
+  evpnKey,
+  EvpnRouteType,
+  formatRd,
+  parseRd,
+} from './nlri/index.js';
+export type { NlriField } from './nlri/index.js';
+export { decodeRouteRefreshBody, encodeRouteRefresh, RouteRefreshSubtype } from './route-refresh.js';
+export type { RouteRefresh } from './route-refresh.js';
+export {
+  formatCommunity,
+  parseCommunity,
+  formatLargeCommunity,
+  formatExtendedCommunity,
+  parseExtendedCommunity,
+  effectiveAsPath,
+  effectiveAggregator,
+  WELL_KNOWN_COMMUNITIES,
+  formatIPv4,
+  formatIPv6,
+  formatIp,
+  parseIp,
+  parseIPv4Into,
+  parseIPv6Into,
+  ipv4FromNumber,
+  hex,
+  parseHex,
+} from './format.js';

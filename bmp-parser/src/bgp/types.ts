@@ -27,6 +27,12 @@ export interface Nlri {
   /** Route distinguisher as text: "65000:100", "192.0.2.1:5", "4200000000:7" (RFC 4364 §4.2 types 0,1,2). */
   readonly rd?: string;
   readonly evpn?: EvpnRoute;
+  /**
+   * The 3-octet label fields as received (label << 4 | TC << 1 | S), present only when they differ
+   * from `labels` written with S on the last label alone (the RFC 8277 withdrawal value 0x800000
+   * counts as canonical), so that encode reproduces the bytes.
+   */
+  readonly rawLabels?: readonly number[];
 }
 
 /** EVPN NLRI (RFC 7432 §7, RFC 9136 type 5). Unknown route types keep their bytes. */
@@ -42,6 +48,10 @@ export interface EvpnRoute {
   readonly ipPrefix?: string;
   readonly gatewayIp?: string;
   readonly originatorIp?: string;
+  /**
+   * The 3-octet MPLS Label fields as 24-bit numbers (not shifted): an MPLS label in the high 20
+   * bits, or a VXLAN VNI in all 24 (RFC 8365 §5.1.3); the route does not say which.
+   */
   readonly labels?: readonly number[];
   /** Route type bytes, always kept (also for known types) so encode reproduces them exactly. */
   readonly raw: Uint8Array;
@@ -68,6 +78,8 @@ export interface MpReach {
   /** Kept when the AFI/SAFI is not one the decoder knows, or the NLRI could not be parsed. */
   readonly rawNlri?: Uint8Array;
   readonly rawNextHop?: Uint8Array;
+  /** The octet after the next hop (RFC 4760 reserved, formerly SNPA count), kept only when not 0. */
+  readonly reserved?: number;
 }
 
 export interface MpUnreach {
@@ -131,6 +143,13 @@ export interface PathAttributes {
   largeCommunities?: [number, number, number][];
   /** Unknown attributes, and known ones that were malformed (with `error`), in wire order. */
   other: RawAttribute[];
+  /**
+   * Wire layout of a decoded UPDATE: one entry per attribute in the order received,
+   * `flags << 8 | code`, with bit 16 set for those kept in `other`. encodeUpdate follows it so the
+   * flags (e.g. Extended Length on a short attribute) and order come back byte for byte. Absent:
+   * attributes are written in type-code order with the usual flags.
+   */
+  wireOrder?: number[];
 }
 
 export interface BgpUpdate {
@@ -173,6 +192,12 @@ export interface OpenCapabilities {
   readonly all: readonly Capability[];
 }
 
+/** An OPEN optional parameter as received (RFC 4271 §4.2; type 2 = capabilities). */
+export interface OpenParameter {
+  readonly type: number;
+  readonly value: Uint8Array;
+}
+
 export interface BgpOpen {
   readonly version: number;
   /** The 2-octet My Autonomous System field (AS_TRANS 23456 when the real ASN is 4-octet). */
@@ -182,6 +207,13 @@ export interface BgpOpen {
   readonly capabilities: OpenCapabilities;
   /** The speaker's ASN: the 4-octet capability's value when present, else myAs. */
   readonly asn: number;
+  /**
+   * Optional parameters as received, in order. When present, encodeOpen writes these and not
+   * `capabilities`, so a decoded OPEN re-encodes byte for byte.
+   */
+  readonly parameters?: readonly OpenParameter[];
+  /** RFC 9072 extended optional parameters format was used. */
+  readonly extendedParameters?: boolean;
 }
 
 export interface BgpNotification {
@@ -190,6 +222,8 @@ export interface BgpNotification {
   readonly codeName: string;
   readonly subcodeName: string;
   readonly data: Uint8Array;
+  /** RFC 8203 / RFC 9003 shutdown communication (Cease, Administrative Shutdown or Reset). */
+  readonly shutdownCommunication?: string;
 }
 
 export type BgpMessage =

@@ -1,0 +1,104 @@
+/**
+ * UPDATE message, RFC 4271 §4.3: Withdrawn Routes Length (2), Withdrawn Routes (IPv4 unicast),
+ * Total Path Attribute Length (2), Path Attributes, NLRI (IPv4 unicast, the rest of the message).
+ *
+ * End-of-RIB (RFC 4724 §2): an UPDATE with nothing in it marks the end of IPv4 unicast; one whose
+ * only attribute is an MP_UNREACH_NLRI with no withdrawn routes marks the end of that AFI/SAFI.
+ * It is flagged with `endOfRib` and is not a withdrawal.
+ */
+import { ErrorCode, fail, ok } from '../errors.js';
+import type { Result } from '../errors.js';
+import type { SessionConfig } from '../session.js';
+import { decodePathAttributes, encodePathAttributes } from './attributes.js';
+import { beginMessage, decodeHeader, finishMessage } from './header.js';
+import { decodeNlriField, encodeNlriList } from './nlri/index.js';
+import type { BgpUpdate, Nlri } from './types.js';
+import { BgpMessageType } from './types.js';
+
+/** An UPDATE, header included. */
+export function decodeUpdate(buf: Uint8Array, cfg: SessionConfig): Result<BgpUpdate> {
+  const h = decodeHeader(buf);
+  if (!h.ok) return h;
+  if (h.value.type !== BgpMessageType.Update) return fail(ErrorCode.BgpType, `expected UPDATE (2), got type ${h.value.type}`, 18);
+  return decodeUpdateBody(buf, 19, h.value.length, cfg);
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The UPDATE body at `buf[start..end)` (after the header). Error offsets are positions in `buf`. */
+export function decodeUpdateBody(buf: Uint8Array, start: number, end: number, cfg: SessionConfig): Result<BgpUpdate> {
+  if (end - start < 4) return fail(ErrorCode.Short, `UPDATE body of ${end - start} bytes is shorter than its two length fields`, start);
+  const wdLen = (buf[start]! << 8) | buf[start + 1]!;
+  const wdStart = start + 2;
+  const wdEnd = wdStart + wdLen;
+  if (wdEnd + 2 > end) return fail(ErrorCode.Length, `Withdrawn Routes Length ${wdLen} exceeds the UPDATE`, start);
+  const attrLen = (buf[wdEnd]! << 8) | buf[wdEnd + 1]!;
+  const attrStart = wdEnd + 2;
+  const attrEnd = attrStart + attrLen;
+  if (attrEnd > end) return fail(ErrorCode.Length, `Total Path Attribute Length ${attrLen} exceeds the UPDATE`, wdEnd);
+
+  let guessed = false;
+  let withdrawn: Nlri[] = [];
+  if (wdLen > 0) {
+    const r = decodeNlriField(buf, wdStart, wdEnd, 1, 1, cfg);
+    if (!r.ok) return fail(r.error.code, `Withdrawn Routes: ${r.error.message}`, r.error.offset, r.error.action);
+    withdrawn = r.value.nlri;
+    guessed = r.value.guessed;
+  }
+  const a = decodePathAttributes(buf, attrStart, attrEnd, cfg);
+  if (!a.ok) return a;
+  const attributes = a.value.attributes;
+  if (a.value.addPathGuessed) guessed = true;
+  let nlri: Nlri[] = [];
+  if (attrEnd < end) {
+    const r = decodeNlriField(buf, attrEnd, end, 1, 1, cfg);
+    if (!r.ok) return fail(r.error.code, `NLRI: ${r.error.message}`, r.error.offset, r.error.action);
+    nlri = r.value.nlri;
+    if (r.value.guessed) guessed = true;
+  }
+  const update: Mutable<BgpUpdate> = { withdrawn, attributes, nlri };
+  if (wdLen === 0 && attrEnd === end) {
+    if (attrLen === 0) update.endOfRib = { afi: 1, safi: 1 };
+    else {
+      const u = attributes.mpUnreach;
+      if (u !== undefined && u.withdrawn.length === 0 && (u.rawNlri === undefined || u.rawNlri.length === 0) && attributes.wireOrder?.length === 1) {
+        update.endOfRib = { afi: u.afi, safi: u.safi };
+      }
+    }
+  }
+  if (a.value.action !== undefined) update.action = a.value.action;
+  if (guessed) update.addPathGuessed = true;
+  return ok(update);
+}
+
+/** What encodeUpdate needs: an UPDATE as decoded, or built by hand (no `other`, no raw fields). */
+export type UpdateInput = Omit<BgpUpdate, 'attributes'> & { readonly attributes: Omit<BgpUpdate['attributes'], 'other'> & { other?: BgpUpdate['attributes']['other'] } };
+
+/**
+ * An UPDATE, header included. Path identifiers are written for a family when the session has
+ * ADD-PATH for it or any of its Nlri carries one. Throws RangeError for input that cannot be
+ * encoded (bad prefix text, message over 65535 bytes).
+ */
+export function encodeUpdate(u: UpdateInput, cfg: SessionConfig): Uint8Array {
+  const w = beginMessage(BgpMessageType.Update, 256);
+  const wdAt = w.pos;
+  w.u16(0);
+  encodeNlriList(w, 1, 1, u.withdrawn, cfg);
+  w.patch16(wdAt, w.pos - wdAt - 2);
+  const attrAt = w.pos;
+  w.u16(0);
+  const attrs = u.attributes.other === undefined ? { ...u.attributes, other: [] } : (u.attributes as BgpUpdate['attributes']);
+  encodePathAttributes(w, attrs, cfg);
+  const attrLen = w.pos - attrAt - 2;
+  if (attrLen > 0xffff) throw new RangeError(`path attributes of ${attrLen} bytes exceed 65535`);
+  w.patch16(attrAt, attrLen);
+  encodeNlriList(w, 1, 1, u.nlri, cfg);
+  return finishMessage(w);
+}
+
+/** An End-of-RIB marker (RFC 4724 §2) for a family. */
+export function encodeEndOfRib(afi: number, safi: number): Uint8Array {
+  if (afi === 1 && safi === 1) return encodeUpdate({ withdrawn: [], nlri: [], attributes: {} }, { fourOctetAs: true, addPath: new Set() });
+  return encodeUpdate({ withdrawn: [], nlri: [], attributes: { mpUnreach: { afi, safi, withdrawn: [] } } }, { fourOctetAs: true, addPath: new Set() });
+}
+
