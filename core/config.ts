@@ -168,13 +168,13 @@ export const configSchema = {
       10,
       'A (re-)dump ends at End-of-RIB, or after this many seconds without route records from that peer (routers that never send End-of-RIB).',
     ),
-    metricsListen: key(optionalHostPort, { host: '127.0.0.1', port: 9108 } as HostPort | null, 'Address of the Prometheus /metrics endpoint; "" disables it.'),
+    metricsListen: key(optionalHostPort, { host: '127.0.0.1', port: 9108 }, 'Address of the Prometheus /metrics endpoint; "" disables it.'),
   },
   output: {
     ndjson: key(nonEmptyString('a file path, or "-" for stdout'), '-', 'Where records go as NDJSON when no bus is configured: "-" is stdout, anything else a file (appended).'),
   },
   log: {
-    level: key(oneOf(LOG_LEVELS), 'info' as LogLevel, 'Log level; logs are JSON lines on stderr.'),
+    level: key(oneOf(LOG_LEVELS), 'info', 'Log level; logs are JSON lines on stderr.'),
   },
 };
 
@@ -200,7 +200,7 @@ export interface ConfigEntry {
 }
 
 /** Every key, in schema order, with its path and environment variable. */
-export function configEntries(schema: SchemaSection = configSchema as unknown as SchemaSection): ConfigEntry[] {
+export function configEntries(schema: SchemaSection = configSchema): ConfigEntry[] {
   const out: ConfigEntry[] = [];
   const walk = (node: SchemaSection, prefix: string): void => {
     for (const [name, child] of Object.entries(node)) {

@@ -1,0 +1,220 @@
+/**
+ * One router's BMP session: one TCP connection, from accept to close.
+ *
+ * Bytes → BmpFramer (bounded by maxMessageBytes) → BmpRouterState.decode → records, batched per
+ * socket chunk and handed to the sink in one write. When the sink says it is full the socket is
+ * paused, so TCP pushes back on the router, and resumed when the sink drains; nothing is buffered
+ * without bound and nothing is dropped.
+ *
+ * Bad input (DESIGN.md "The BMP/BGP decoder"): a framing error cannot be resynchronised, so it
+ * closes this session with one log line (router, stream offset, reason) and a metric; a broken
+ * message inside a sound frame is counted by kind, logged once per kind per session, and skipped.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { BmpFramer, BmpRouterState } from '@ribwatch/bmp-parser';
+import type { DecodeError } from '@ribwatch/bmp-parser';
+import type { Logger } from '../core/log.js';
+import { routerLogger } from '../core/log.js';
+import { canonicalAddress } from '../core/net.js';
+import type { BusRecord } from '../core/records.js';
+import type { RecordSink } from '../core/sink.js';
+import { bmpMessageTypeIndex } from './bmp-names.js';
+import type { CollectorMetrics } from './metrics.js';
+import { RecordContext, appendRecordsFromBmp, arrivalTime, routerDownRecord, routerUpRecord } from './records-from-bmp.js';
+
+export interface SessionDeps {
+  readonly sink: RecordSink;
+  readonly metrics: CollectorMetrics;
+  /** The collector's logger; the session makes a child with its router and session id. */
+  readonly log: Logger;
+  /** Milliseconds since the epoch; injectable so tests control time. */
+  readonly clock: () => number;
+  readonly maxMessageBytes: number;
+  readonly dumpQuietMs: number;
+  readonly onClosed: (s: RouterSession) => void;
+}
+
+/** "RW_ERR_TOO_LARGE" → "too-large": a bounded label set, taken from the decoder's catalogue. */
+function kindOf(layer: string, e: DecodeError): string {
+  return `${layer}-${e.code.replace(/^RW_ERR_/, '').toLowerCase().replace(/_/g, '-')}`;
+}
+
+export class RouterSession {
+  readonly id: string = randomUUID();
+  /** The router: its connection's source address. */
+  readonly router: string;
+  readonly ctx: RecordContext;
+  private log: Logger;
+  private readonly framer: BmpFramer;
+  private readonly state = new BmpRouterState();
+  private readonly loggedKinds = new Set<string>();
+  /** Messages per BMP type index since the last metrics update. */
+  private readonly typeCounts = new Uint32Array(8);
+  private down = false;
+  private socketError: Error | undefined;
+  private pausedBySink = false;
+  /** Totals for the closing log line and tests. */
+  messages = 0;
+  bytes = 0;
+  records = 0;
+  pauses = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: SessionDeps,
+  ) {
+    this.router = canonicalAddress(socket.remoteAddress ?? 'unknown');
+    this.framer = new BmpFramer({ maxMessageLength: deps.maxMessageBytes });
+    this.ctx = new RecordContext(this.router, this.id, deps.clock(), deps.dumpQuietMs);
+    this.ctx.onProblem = this.problem;
+    this.log = routerLogger(deps.log, this.router).child({ session: this.id });
+  }
+
+  /** Emits router_up and starts reading. */
+  start(): void {
+    const now = this.deps.clock();
+    const local = `${this.socket.localAddress ?? ''}:${this.socket.localPort ?? 0}`;
+    this.emit([routerUpRecord(this.ctx, arrivalTime(now), this.socket.remotePort ?? 0, local)]);
+    this.deps.metrics.sessions.inc();
+    this.log.info({ remote_port: this.socket.remotePort }, 'BMP session up');
+    this.socket.on('data', this.onData);
+    this.socket.on('error', this.onError);
+    this.socket.on('close', this.onClose);
+  }
+
+  /** True while reading is paused because the sink is full. */
+  get paused(): boolean {
+    return this.pausedBySink;
+  }
+
+  get closed(): boolean {
+    return this.down;
+  }
+
+  /** Ends the session from our side ("shutdown", "desync ..."): router_down first, then the socket. */
+  close(cause: string): void {
+    if (this.down) return;
+    this.finish(cause);
+    this.socket.destroy();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.down) return;
+    const now = this.deps.clock();
+    const time = arrivalTime(now);
+    this.bytes += chunk.length;
+    this.deps.metrics.bytes.inc(chunk.length);
+    this.framer.push(chunk);
+    const out: BusRecord[] = [];
+    const counts = this.typeCounts;
+    let error: DecodeError | undefined;
+    for (;;) {
+      const f = this.framer.next();
+      if (f === undefined) break;
+      if (!f.ok) {
+        error = f.error;
+        break;
+      }
+      counts[bmpMessageTypeIndex(f.type)]!++;
+      this.messages++;
+      const r = this.state.decode(f.frame);
+      if (!r.ok) {
+        // Version 4 frames are framed but not decoded: counted as unsupported, like any broken message.
+        this.problem(f.version === 3 ? kindOf('bmp', r.error) : 'bmp-unsupported-version', `message at offset ${f.offset}: ${r.error.message}`);
+        continue;
+      }
+      const m = r.value;
+      appendRecordsFromBmp(out, m, this.ctx, time, now);
+      if (m.type === 4 && m.sysName !== undefined) {
+        this.log = routerLogger(this.deps.log, this.router, m.sysName).child({ session: this.id });
+        this.log.info({ sys_descr: m.sysDescr }, 'BMP Initiation');
+      }
+    }
+    this.flushCounts();
+    if (out.length > 0) this.emit(out);
+    if (error !== undefined) this.desync(error);
+  };
+
+  private readonly onError = (err: Error): void => {
+    // 'close' follows; the error only names the cause.
+    this.socketError = err;
+  };
+
+  private readonly onClose = (): void => {
+    if (this.down) return;
+    const cause =
+      this.ctx.termination !== null
+        ? 'termination'
+        : this.socketError !== undefined
+          ? `connection error: ${(this.socketError as NodeJS.ErrnoException).code ?? this.socketError.message}`
+          : 'connection closed';
+    this.finish(cause);
+  };
+
+  private readonly onDrained = (): void => {
+    this.pausedBySink = false;
+    if (!this.down) this.socket.resume();
+  };
+
+  private emit(records: BusRecord[]): void {
+    const m = this.deps.metrics;
+    let routes = 0;
+    for (const r of records) {
+      if (r.type === 'route') routes++;
+      else m.record(r.type).inc();
+    }
+    if (routes > 0) m.record('route').inc(routes);
+    this.records += records.length;
+    if (!this.deps.sink.write(records) && !this.pausedBySink && !this.down) {
+      this.pausedBySink = true;
+      this.pauses++;
+      m.sinkPaused.inc();
+      this.socket.pause();
+      this.deps.sink.drained().then(this.onDrained, this.onDrained);
+    }
+  }
+
+  private flushCounts(): void {
+    const counts = this.typeCounts;
+    const children = this.deps.metrics.messagesByType;
+    for (let i = 0; i < counts.length; i++) {
+      if (counts[i] !== 0) {
+        children[i]!.inc(counts[i]);
+        counts[i] = 0;
+      }
+    }
+  }
+
+  /** Counted always; logged once per kind per session (a broken router repeats itself). */
+  private readonly problem = (kind: string, detail: string): void => {
+    this.deps.metrics.errors.labels(kind).inc();
+    if (this.loggedKinds.has(kind)) return;
+    this.loggedKinds.add(kind);
+    this.log.warn({ kind, detail, offset: this.framer.offset }, 'skipped a malformed message (further ones of this kind are counted, not logged)');
+  };
+
+  private desync(e: DecodeError): void {
+    const kind = e.code === 'RW_ERR_TOO_LARGE' ? 'too-large' : 'desync';
+    const offset = e.offset ?? this.framer.offset;
+    this.deps.metrics.errors.labels(kind).inc();
+    this.log.error({ kind, offset, reason: e.message }, 'BMP stream cannot be resynchronised: closing the session');
+    this.close(`${kind} at offset ${offset}: ${e.message}`);
+  }
+
+  private finish(cause: string): void {
+    this.down = true;
+    this.flushCounts();
+    const rec = routerDownRecord(this.ctx, arrivalTime(this.deps.clock()), cause);
+    this.deps.metrics.record('router_down').inc();
+    this.records++;
+    // The last record goes in whatever the sink's fill: the session holds nothing after it.
+    this.deps.sink.write([rec]);
+    this.deps.metrics.sessions.dec();
+    this.log.info(
+      { cause, termination: this.ctx.termination, messages: this.messages, bytes: this.bytes, records: this.records, incomplete_bytes: this.framer.buffered },
+      'BMP session down',
+    );
+    this.deps.onClosed(this);
+  }
+}
