@@ -302,8 +302,8 @@ function readYaml(text: string, label: string, byPath: ReadonlyMap<string, Confi
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const at = e.linePos?.[0];
-      problems.push(`${label}${at ? `:${at.line}:${at.col}` : ''}: ${e.message.split('\n')[0] ?? e.message}`);
+      const at = lines.linePos(e.pos[0]);
+      problems.push(`${label}:${at.line}:${at.col}: ${e.message.split('\n')[0] ?? e.message}`);
     }
     return;
   }
@@ -361,7 +361,7 @@ export function defaultConfig(): Config {
 // ---- rendering (docs/configuration.md, deploy/ribwatch.example.yaml) -----------------------
 
 function yamlInline(v: unknown): string {
-  return stringify(v, { flow: true }).trim();
+  return stringify(v, { flow: true, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }).trim();
 }
 
 /** The reference table for docs/configuration.md. */
