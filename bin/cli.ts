@@ -44,6 +44,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   return command.run(rest, io);
 }
 
+// Output piped into `head` or a closed pager: stop quietly, as Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const io: CliIo = { stdout: process.stdout, stderr: process.stderr };
 main(process.argv.slice(2), io).then(
   (code) => {

@@ -88,6 +88,7 @@ export function toJsonValue(v: unknown, key?: string): JsonValue {
       const x = src[k];
       // "addressRaw" beside "address" and the like: the text says it already.
       if (x === undefined || OMIT.has(k) || (k.endsWith('Raw') && k.slice(0, -3) in src)) continue;
+      if (k === 'rawNextHop' && Array.isArray(src['nextHops']) && src['nextHops'].length > 0) continue;
       o[k] = toJsonValue(x, k);
     }
     const afi = src['afi'];
