@@ -307,3 +307,25 @@ void test('the encoder builds Initiation, Termination and Stats from structured 
   assert.equal(stats.peer.distinguisher, '65000:100');
   assert.equal(stats.peer.address, '2001:db8::2');
 });
+
+void test('a Route Monitoring with bytes after its BGP PDU keeps them as trailing TLVs (Huawei Loc-RIB type 59970)', () => {
+  // Seen from a Huawei Loc-RIB peer (pmacct 208 capture): a v3 Route Monitoring whose BGP length is
+  // 8 bytes short of the message, followed by TLV ea62 0004 0000000a.
+  const eor = cat(new Uint8Array(16).fill(0xff), h('0017 02 0000 0000'));
+  const locRib = h('03 80 0000000000000000 00000000000000000000000000000000 0000fde8 c0000201 00000000 00000000');
+  const frame = bmp(0, locRib, eor, h('ea62 0004 0000000a'));
+  const m = decodeOk(frame);
+  assert.equal(m.type, 0);
+  if (m.type !== 0) return;
+  assert.deepEqual(m.pdu, eor);
+  assert.deepEqual(m.update?.endOfRib, { afi: 1, safi: 1 });
+  assert.equal(m.bgpError, undefined);
+  assert.deepEqual(m.trailing, h('ea62 0004 0000000a'));
+  assert.deepEqual(m.tlvs?.map((t) => [t.type, [...t.value]]), [[0xea62, [0, 0, 0, 10]]]);
+  assert.deepEqual(encodeBmpMessage(m), frame);
+  // Trailing bytes that are not TLVs are still kept.
+  const odd = bmp(0, locRib, eor, h('01 02 03'));
+  const o = decodeOk(odd);
+  assert.deepEqual(o.type === 0 && [o.trailing, o.tlvs], [h('010203'), undefined]);
+  assert.deepEqual(encodeBmpMessage(o), odd);
+});

@@ -55,6 +55,12 @@ export interface RouteMonitoring {
   readonly pdu: Uint8Array;
   readonly update?: BgpUpdate;
   readonly bgpError?: DecodeError;
+  /**
+   * Bytes after the BGP PDU when its length is shorter than the message (Huawei Loc-RIB appends
+   * vendor TLVs such as type 59970), re-encoded as is; `tlvs` when they parse as Type-Length-Value.
+   */
+  readonly trailing?: Uint8Array;
+  readonly tlvs?: readonly Tlv[];
 }
 
 /** One statistics counter (RFC 7854 §4.8, RFC 8671, RFC 9972). */
