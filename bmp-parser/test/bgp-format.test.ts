@@ -1,0 +1,109 @@
+// Text for what people read: communities with the IANA well-known names (RFC 1997, 3765, 7999,
+// 8326, 7611, 9494), extended communities (RFC 4360 route targets/origins and friends), large
+// communities (RFC 8092), IPv6 addresses in RFC 5952 form, route distinguishers (RFC 4364 §4.2).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  formatCommunity,
+  formatExtendedCommunity,
+  formatIPv6,
+  formatLargeCommunity,
+  formatRd,
+  parseCommunity,
+  parseExtendedCommunity,
+  parseIp,
+  parsePrefix,
+  parseRd,
+} from '../src/index.js';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+test('well-known communities are shown by name', () => {
+  const cases: [number, string][] = [
+    [0xffffff01, 'NO_EXPORT'],
+    [0xffffff02, 'NO_ADVERTISE'],
+    [0xffffff03, 'NO_EXPORT_SUBCONFED'],
+    [0xffffff04, 'NOPEER'],
+    [0xffff029a, 'BLACKHOLE'],
+    [0xffff0000, 'GRACEFUL_SHUTDOWN'],
+    [0xffff0006, 'LLGR_STALE'],
+    [0xffff0007, 'NO_LLGR'],
+    [0xffff0001, 'ACCEPT_OWN'],
+  ];
+  for (const [v, name] of cases) {
+    assert.equal(formatCommunity(v), name);
+    assert.equal(parseCommunity(name), v);
+  }
+});
+
+test('other communities are "asn:value"', () => {
+  assert.equal(formatCommunity(0xfde90064), '65001:100');
+  assert.equal(formatCommunity(0), '0:0');
+  assert.equal(formatCommunity(0xffffffff), '65535:65535');
+  assert.equal(parseCommunity('65001:100'), 0xfde90064);
+  assert.equal(parseCommunity('65536:1'), undefined);
+});
+
+test('extended communities: route targets and origins of each administrator type', () => {
+  assert.equal(formatExtendedCommunity(hex('0002fde800000064')), 'rt:65000:100');
+  assert.equal(formatExtendedCommunity(hex('0003fde800000064')), 'soo:65000:100');
+  assert.equal(formatExtendedCommunity(hex('0102c00002010005')), 'rt:192.0.2.1:5');
+  assert.equal(formatExtendedCommunity(hex('0202fa56ea000007')), 'rt:4200000000:7');
+  assert.equal(formatExtendedCommunity(hex('0203fa56ea000007')), 'soo:4200000000:7');
+  for (const t of ['rt:65000:100', 'soo:65000:100', 'rt:192.0.2.1:5', 'rt:4200000000:7']) {
+    assert.equal(formatExtendedCommunity(parseExtendedCommunity(t)!), t);
+  }
+});
+
+test('extended communities: EVPN, color, encapsulation, flowspec actions; unknown ones as hex', () => {
+  assert.equal(formatExtendedCommunity(hex('0600000000000005')), 'mac-mobility:5');
+  assert.equal(formatExtendedCommunity(hex('0603001122334455')), 'router-mac:00:11:22:33:44:55');
+  assert.equal(formatExtendedCommunity(hex('030b000000000064')), 'color:0:100');
+  assert.equal(formatExtendedCommunity(hex('030c000000000008')), 'encap:8');
+  assert.equal(formatExtendedCommunity(hex('8006fde800000000')), 'traffic-rate:65000:0');
+  assert.equal(formatExtendedCommunity(hex('8008fde800000064')), 'redirect:65000:100');
+  assert.equal(formatExtendedCommunity(hex('4277112233445566')), '0x4277112233445566');
+  assert.equal(formatExtendedCommunity(parseExtendedCommunity('0x4277112233445566')!), '0x4277112233445566');
+});
+
+test('large communities are "global:local1:local2"', () => {
+  assert.equal(formatLargeCommunity([4200000000, 1, 4294967295]), '4200000000:1:4294967295');
+});
+
+test('IPv6 text follows RFC 5952: lower case, no leading zeros, longest zero run compressed, first on a tie', () => {
+  const cases: [string, string][] = [
+    ['20010db8000000000000000000000001', '2001:db8::1'],
+    ['20010db8000000010001000100010001', '2001:db8:0:1:1:1:1:1'], // a single zero group is not compressed (§4.2.2)
+    ['20010000000000010000000000000001', '2001:0:0:1::1'], // the longest run wins (§4.2.3)
+    ['20010db8000000000001000000000001', '2001:db8::1:0:0:1'], // first of two equal runs
+    ['00000000000000000000000000000000', '::'],
+    ['00000000000000000000000000000001', '::1'],
+    ['fe800000000000000000000000000000', 'fe80::'],
+    ['00000000000000000000ffffc0000201', '::ffff:192.0.2.1'], // IPv4-mapped (§5)
+    ['20010DB8ABCDEF000000000000000000', '2001:db8:abcd:ef00::'],
+  ];
+  for (const [h, text] of cases) {
+    assert.equal(formatIPv6(hex(h)), text);
+    assert.equal(Buffer.from(parseIp(text)!).toString('hex'), h.toLowerCase());
+  }
+});
+
+test('address and prefix parsing rejects what is not an address', () => {
+  for (const bad of ['1.2.3', '1.2.3.256', '1::2::3', ':1', '1:2:3:4:5:6:7:8:9', '12345::', 'x::1', '']) assert.equal(parseIp(bad), undefined, bad);
+  assert.equal(parsePrefix('10.0.0.0/33'), undefined);
+  assert.equal(parsePrefix('2001:db8::/129'), undefined);
+  assert.deepEqual(parsePrefix('10.0.0.0/8')?.len, 8);
+});
+
+test('route distinguisher text round-trips through its 8 octets for types 0, 1, 2 and an unknown type', () => {
+  for (const [h, text] of [
+    ['0000fde800000064', '65000:100'],
+    ['0001c00002010005', '192.0.2.1:5'],
+    ['0002fa56ea000007', '4200000000:7'],
+    ['00020000fde80007', '65000L:7'],
+    ['0003010203040506', '0x0003010203040506'],
+  ] as const) {
+    assert.equal(formatRd(hex(h), 0), text);
+    assert.equal(Buffer.from(parseRd(text)!).toString('hex'), h);
+  }
+});
