@@ -8,7 +8,7 @@ import { DumpTracker } from '../../collector/dump-tracker.js';
 
 const QUIET = 10_000;
 
-test('routes are dump records from the session start until End-of-RIB for that key', () => {
+void test('routes are dump records from the session start until End-of-RIB for that key', () => {
   const d = new DumpTracker(0, QUIET);
   assert.equal(d.route('p1', 'adj-in-pre', 'ipv4-unicast', 100), true);
   assert.equal(d.route('p1', 'adj-in-post', 'ipv4-unicast', 200), true);
@@ -19,7 +19,7 @@ test('routes are dump records from the session start until End-of-RIB for that k
   assert.equal(d.route('p2', 'adj-in-pre', 'ipv4-unicast', 400), true, 'another peer still dumps');
 });
 
-test('a quiet period without route records from a peer ends its dump for every key, and stays ended', () => {
+void test('a quiet period without route records from a peer ends its dump for every key, and stays ended', () => {
   const d = new DumpTracker(0, QUIET);
   assert.equal(d.route('p1', 'adj-in-pre', 'ipv4-unicast', 1_000), true);
   assert.equal(d.route('p1', 'adj-in-pre', 'ipv4-unicast', 10_999), true, 'routes keep coming: still dumping');
@@ -28,13 +28,13 @@ test('a quiet period without route records from a peer ends its dump for every k
   assert.equal(d.route('p1', 'adj-in-pre', 'ipv4-unicast', 21_001), false, 'sticky: fast routes after the quiet do not reopen it');
 });
 
-test('a peer first seen after the quiet period of the session start is live', () => {
+void test('a peer first seen after the quiet period of the session start is live', () => {
   const d = new DumpTracker(0, QUIET);
   assert.equal(d.inDump('late', 'loc-rib', 'ipv4-unicast', 5_000), true);
   assert.equal(d.route('late', 'loc-rib', 'ipv4-unicast', 60_000), false);
 });
 
-test('Peer Up restarts the dump for that peer only, clearing its End-of-RIBs', () => {
+void test('Peer Up restarts the dump for that peer only, clearing its End-of-RIBs', () => {
   const d = new DumpTracker(0, QUIET);
   d.route('p1', 'adj-in-pre', 'ipv4-unicast', 100);
   d.route('p2', 'adj-in-pre', 'ipv4-unicast', 100);
@@ -46,7 +46,7 @@ test('Peer Up restarts the dump for that peer only, clearing its End-of-RIBs', (
   assert.equal(d.route('p1', 'adj-in-pre', 'ipv4-unicast', 200_000), false, 'then the quiet period ends it');
 });
 
-test('after Peer Down, routes without a new Peer Up are live', () => {
+void test('after Peer Down, routes without a new Peer Up are live', () => {
   const d = new DumpTracker(0, QUIET);
   d.peerUp('p1', 50_000);
   d.peerDown('p1');

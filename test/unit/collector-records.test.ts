@@ -35,7 +35,7 @@ function only<T extends BusRecord['type']>(rs: BusRecord[], type: T): Extract<Bu
 
 const p1 = peer('127.0.10.2', 64512);
 
-test('an IPv4 announcement becomes one route record with formatted attributes, arrival time and seq', () => {
+void test('an IPv4 announcement becomes one route record with formatted attributes, arrival time and seq', () => {
   const { feed } = setup();
   const r = only(feed(announce4(p1, '10.244.1.0/24'), T0 + 5), 'route');
   assert.equal(r.v, 1);
@@ -57,7 +57,7 @@ test('an IPv4 announcement becomes one route record with formatted attributes, a
   assert.equal(r.dump, true, 'routes right after the session starts are the initial dump');
 });
 
-test('an UPDATE with IPv4 NLRI and MP_REACH for IPv6 gives one record per AFI/SAFI with each next hop', () => {
+void test('an UPDATE with IPv4 NLRI and MP_REACH for IPv6 gives one record per AFI/SAFI with each next hop', () => {
   const { feed } = setup();
   const rs = feed(
     routeMonitoring(p1, {
@@ -83,14 +83,14 @@ test('an UPDATE with IPv4 NLRI and MP_REACH for IPv6 gives one record per AFI/SA
   assert.deepEqual([v4!.seq, v6!.seq], [1, 2]);
 });
 
-test('a withdrawal-only record carries no attributes', () => {
+void test('a withdrawal-only record carries no attributes', () => {
   const { feed } = setup();
   const r = only(feed(withdraw4(p1, '10.244.1.0/24')), 'route');
   assert.equal(r.attributes, null);
   assert.deepEqual(r.withdrawn, [{ prefix: '10.244.1.0/24', path_id: null }]);
 });
 
-test('End-of-RIB is an end_of_rib record, never a withdrawal, and ends the dump for its key only', () => {
+void test('End-of-RIB is an end_of_rib record, never a withdrawal, and ends the dump for its key only', () => {
   const { feed } = setup();
   feed(peerUp(p1));
   const eor = only(feed(endOfRib(p1), T0 + 100), 'end_of_rib');
@@ -105,7 +105,7 @@ test('End-of-RIB is an end_of_rib record, never a withdrawal, and ends the dump 
   assert.equal(r.dump, true, 'post-policy has not had its End-of-RIB yet');
 });
 
-test('a Peer Up for a peer already up is a reset and restarts its dump; a repeat on the same ports is not', () => {
+void test('a Peer Up for a peer already up is a reset and restarts its dump; a repeat on the same ports is not', () => {
   const { feed } = setup();
   assert.equal(only(feed(peerUp(p1)), 'peer_up').reset, false);
   feed(endOfRib(p1), T0 + 1);
@@ -121,7 +121,7 @@ test('a Peer Up for a peer already up is a reset and restarts its dump; a repeat
   assert.equal(only(feed(announce4(p1, '10.0.0.0/8'), T0 + 4), 'route').dump, true, 'the reset peer re-dumps');
 });
 
-test('Peer Down says whether the peer had been up in this session', () => {
+void test('Peer Down says whether the peer had been up in this session', () => {
   const { feed } = setup();
   const never = only(feed(peerDown(p1, 2)), 'peer_down');
   assert.equal(never.was_up, false);
@@ -133,7 +133,7 @@ test('Peer Down says whether the peer had been up in this session', () => {
   assert.equal(only(feed(peerDown(p1, 4)), 'peer_down').was_up, false, 'a duplicate Peer Down');
 });
 
-test('stats counters carry their RFC names, FRR experimental type included', () => {
+void test('stats counters carry their RFC names, FRR experimental type included', () => {
   const { feed } = setup();
   const r = only(feed(stats(p1)), 'stats');
   assert.deepEqual(
@@ -146,7 +146,7 @@ test('stats counters carry their RFC names, FRR experimental type included', () 
   );
 });
 
-test('Initiation gives router_init; Termination gives no record but is remembered for router_down', () => {
+void test('Initiation gives router_init; Termination gives no record but is remembered for router_down', () => {
   const { feed, ctx } = setup();
   const init = only(feed(initiation('leaf1', 'FRRouting 8.4.4')), 'router_init');
   assert.equal(init.sys_name, 'leaf1');
@@ -155,7 +155,7 @@ test('Initiation gives router_init; Termination gives no record but is remembere
   assert.deepEqual(ctx.termination, { reason: 4, reason_name: 'permanently-administratively-closed', info: [] });
 });
 
-test('sequence numbers run from 1 without gaps across record types', () => {
+void test('sequence numbers run from 1 without gaps across record types', () => {
   const { feed } = setup();
   const all = [initiation('r'), peerUp(p1), announce4(p1, '10.0.0.0/8'), stats(p1), endOfRib(p1), peerDown(p1)].flatMap((m) => feed(m));
   assert.deepEqual(
@@ -164,7 +164,7 @@ test('sequence numbers run from 1 without gaps across record types', () => {
   );
 });
 
-test('a malformed UPDATE inside a sound frame yields no record and reports a bgp-* problem', () => {
+void test('a malformed UPDATE inside a sound frame yields no record and reports a bgp-* problem', () => {
   const { feed, problems } = setup();
   const good = encodeUpdate({ withdrawn: [], nlri: [{ prefix: '10.0.0.0/8', pathId: null }], attributes: { origin: 0, asPath: [], nextHop: '10.0.0.2' } }, { fourOctetAs: true, addPath: new Set() });
   const bad = good.slice();

@@ -20,7 +20,7 @@ function problems(fn: () => unknown): readonly string[] {
   assert.fail('expected a ConfigError');
 }
 
-test('without a file every key has its documented default', () => {
+void test('without a file every key has its documented default', () => {
   const { config } = loadConfig();
   assert.deepEqual(config.collector.listen, { host: '127.0.0.1', port: 11019 });
   assert.equal(config.collector.maxSessions, 64);
@@ -33,7 +33,7 @@ test('without a file every key has its documented default', () => {
   assert.equal(config.log.level, 'info');
 });
 
-test('a file sets keys; IPv6 listen addresses, sizes with units and "" to disable are understood', () => {
+void test('a file sets keys; IPv6 listen addresses, sizes with units and "" to disable are understood', () => {
   const { config } = loadConfig({
     file: 'config.yaml',
     text: ['collector:', '  listen: "[::1]:11020"', '  maxMessageBytes: 1MiB', '  metricsListen: ""', '  allow: [10.0.0.0/8, "2001:db8::/32"]', 'log:', '  level: debug', ''].join('\n'),
@@ -47,20 +47,20 @@ test('a file sets keys; IPv6 listen addresses, sizes with units and "" to disabl
   assert.equal(config.collector.maxSessions, 64, 'unset keys keep their defaults');
 });
 
-test('a bad value names the file, the key, what was expected and what was found', () => {
+void test('a bad value names the file, the key, what was expected and what was found', () => {
   const p = problems(() => loadConfig({ file: '/etc/ribwatch/config.yaml', text: 'collector:\n  maxSessions: x\n' }));
   assert.equal(p.length, 1);
   assert.match(p[0]!, /^config\.yaml: collector\.maxSessions: expected a positive integer, got "x" \(line 2\)$/);
 });
 
-test('unknown keys are errors, with the known keys of that section listed', () => {
+void test('unknown keys are errors, with the known keys of that section listed', () => {
   const p = problems(() => loadConfig({ file: 'config.yaml', text: 'collector:\n  maxSesions: 3\nbogus: 1\n' }));
   assert.equal(p.length, 2);
   assert.match(p[0]!, /^config\.yaml: collector\.maxSesions: unknown key \(known here: .*maxSessions/);
   assert.match(p[1]!, /^config\.yaml: bogus: unknown key/);
 });
 
-test('every problem is reported at once', () => {
+void test('every problem is reported at once', () => {
   const p = problems(() => loadConfig({ file: 'c.yaml', text: 'collector:\n  listen: localhost\n  allow: [300.0.0.0/8]\n  tcpKeepaliveSeconds: -1\n' }));
   assert.equal(p.length, 3);
   assert.match(p[0]!, /collector\.listen: expected HOST:PORT/);
@@ -68,12 +68,12 @@ test('every problem is reported at once', () => {
   assert.match(p[2]!, /collector\.tcpKeepaliveSeconds: expected an integer from 0 to 7200, got -1/);
 });
 
-test('YAML syntax errors name the file and line', () => {
+void test('YAML syntax errors name the file and line', () => {
   const p = problems(() => loadConfig({ file: 'c.yaml', text: 'collector:\n  listen: [unclosed\n' }));
   assert.match(p[0]!, /^c\.yaml:\d+:\d+: /);
 });
 
-test('environment variables override the file, named RIBWATCH_ + the key path in upper snake case', () => {
+void test('environment variables override the file, named RIBWATCH_ + the key path in upper snake case', () => {
   assert.equal(envName('collector.maxSessions'), 'RIBWATCH_COLLECTOR_MAX_SESSIONS');
   assert.equal(envName('collector.listen'), 'RIBWATCH_COLLECTOR_LISTEN');
   const { config, warnings } = loadConfig({
@@ -86,17 +86,17 @@ test('environment variables override the file, named RIBWATCH_ + the key path in
   assert.deepEqual(warnings, ['RIBWATCH_COLECTOR_LISTEN: not a configuration key (ignored)']);
 });
 
-test('a bad environment value names the variable and the key', () => {
+void test('a bad environment value names the variable and the key', () => {
   const p = problems(() => loadConfig({ env: { RIBWATCH_COLLECTOR_MAX_SESSIONS: 'lots' } }));
   assert.deepEqual(p, ['environment RIBWATCH_COLLECTOR_MAX_SESSIONS: collector.maxSessions: expected a positive integer, got "lots"']);
 });
 
-test('command-line overrides win over the environment', () => {
+void test('command-line overrides win over the environment', () => {
   const { config } = loadConfig({ env: { RIBWATCH_COLLECTOR_LISTEN: '127.0.0.1:1' }, overrides: { 'collector.listen': '0.0.0.0:11019' } });
   assert.deepEqual(config.collector.listen, { host: '0.0.0.0', port: 11019 });
 });
 
-test('a real file on disk is read, and a missing one is a clear error', () => {
+void test('a real file on disk is read, and a missing one is a clear error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ribwatch-config-'));
   const file = join(dir, 'ribwatch.yaml');
   writeFileSync(file, 'output:\n  ndjson: /tmp/records.ndjson\n');
@@ -105,7 +105,7 @@ test('a real file on disk is read, and a missing one is a clear error', () => {
   assert.match(p[0]!, /missing\.yaml: cannot read/);
 });
 
-test('every key has an environment name and a description; the example file and the docs match the schema', () => {
+void test('every key has an environment name and a description; the example file and the docs match the schema', () => {
   for (const e of configEntries()) {
     assert.match(e.env, /^RIBWATCH_[A-Z0-9_]+$/);
     assert.ok(e.key.description.length > 20, `${e.path} needs a description`);
