@@ -1,11 +1,12 @@
 /**
  * A JSON projection of decoded BMP messages, for tools (`ribwatch decode`) and logs: plain JSON
  * values only. bigint becomes a number when it fits 2^53 exactly, else a decimal string; bytes
- * become lower-case hex; communities are written as text ("65001:100", "NO_EXPORT",
- * "65001:1:2"); every object with an AFI and SAFI gains its name (`afiSafi`); message and peer
+ * become lower-case hex; communities are written as text by the BGP layer's formatters
+ * ("65001:100", "NO_EXPORT", "rt:65000:100", "65001:1:2"); every object with an AFI and SAFI gains its name (`afiSafi`); message and peer
  * types gain names. Pure: the input is not modified.
  */
 import { afiSafiName } from './session.js';
+import { formatCommunity, formatExtendedCommunity, formatLargeCommunity } from './bgp/format.js';
 import { ribView } from './bmp/header.js';
 import type { BmpMessage, PerPeerHeader } from './bmp/types.js';
 
@@ -23,22 +24,9 @@ export function bmpTypeName(type: number): string {
 
 const PEER_TYPE_NAMES: readonly string[] = ['global', 'rd', 'local', 'loc-rib'];
 
-/** RFC 1997, RFC 3765, RFC 7999, RFC 8326, RFC 9494 well-known communities. */
-const WELL_KNOWN_COMMUNITIES: ReadonlyMap<number, string> = new Map([
-  [0xffff0000, 'GRACEFUL_SHUTDOWN'],
-  [0xffff0001, 'ACCEPT_OWN'],
-  [0xffff0006, 'LLGR_STALE'],
-  [0xffff0007, 'NO_LLGR'],
-  [0xffff029a, 'BLACKHOLE'],
-  [0xffffff01, 'NO_EXPORT'],
-  [0xffffff02, 'NO_ADVERTISE'],
-  [0xffffff03, 'NO_EXPORT_SUBCONFED'],
-  [0xffffff04, 'NOPEER'],
-]);
-
-/** "hi:lo", or the well-known name. */
+/** "hi:lo", or the IANA well-known name (the BGP layer's formatter; kept here under the name tools use). */
 export function communityText(c: number): string {
-  return WELL_KNOWN_COMMUNITIES.get(c >>> 0) ?? `${(c >>> 16) & 0xffff}:${c & 0xffff}`;
+  return formatCommunity(c >>> 0);
 }
 
 function hex(b: Uint8Array): string {
@@ -54,11 +42,6 @@ export function bigintJson(v: bigint): number | string {
   return v <= TWO_53 && v >= -TWO_53 ? Number(v) : v.toString();
 }
 
-/** RFC 4360 extended community: type/sub-type and value as hex ("0002:fde800000064"), a stable text for any sub-type. */
-function extendedCommunityText(b: Uint8Array): string {
-  return `${hex(b.subarray(0, 2))}:${hex(b.subarray(2))}`;
-}
-
 /** Keys that are encoder bookkeeping, not information. */
 const OMIT: ReadonlySet<string> = new Set(['wireOrder']);
 
@@ -71,8 +54,8 @@ export function toJsonValue(v: unknown, key?: string): JsonValue {
   if (v instanceof Uint8Array) return hex(v);
   if (Array.isArray(v)) {
     if (key === 'communities') return v.map((c) => (typeof c === 'number' ? communityText(c) : toJsonValue(c)));
-    if (key === 'largeCommunities') return v.map((c) => (Array.isArray(c) ? c.join(':') : toJsonValue(c)));
-    if (key === 'extendedCommunities') return v.map((c) => (c instanceof Uint8Array ? extendedCommunityText(c) : toJsonValue(c)));
+    if (key === 'largeCommunities') return v.map((c) => (Array.isArray(c) && c.length === 3 ? formatLargeCommunity(c as [number, number, number]) : toJsonValue(c)));
+    if (key === 'extendedCommunities') return v.map((c) => (c instanceof Uint8Array ? formatExtendedCommunity(c) : toJsonValue(c)));
     return v.map((x) => toJsonValue(x));
   }
   if (v instanceof Set) return [...(v as Set<unknown>)].map((x) => toJsonValue(x));

@@ -304,7 +304,9 @@ function fromOurs(r: DecodeRecord): RouteView | undefined {
   if (r['type'] !== 'route_monitoring') return undefined;
   const u = obj(r['update'] as Json);
   if (u === undefined) return undefined;
-  const peer = str(obj(r['peer'] as Json)?.['address']) ?? '';
+  const ph = obj(r['peer'] as Json);
+  // NetGauze writes no address for a Loc-RIB "peer" (RFC 9069: the field is zero).
+  const peer = ph?.['peerType'] === 3 ? '' : (str(ph?.['address']) ?? '');
   const v: RouteView = { peer, announced: [], withdrawn: [], nextHop: '', asPath: '', communities: '' };
   const key = (fam: string, n: JObj): string => `${fam}|${str(n['rd']) ?? ''}|${str(n['prefix']) ?? ''}|${n['pathId'] === null || n['pathId'] === undefined ? '' : String(n['pathId'])}`;
   for (const n of arr(u['nlri'])) v.announced.push(key('ipv4-unicast', obj(n) ?? {}));
