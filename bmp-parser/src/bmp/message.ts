@@ -41,6 +41,15 @@ export interface SessionConfigSource {
  * frame is broken; a malformed BGP UPDATE or NOTIFICATION inside a sound frame is not a failure.
  */
 export function decodeBmpMessage(frame: Uint8Array, state?: SessionConfigSource): Result<BmpMessage> {
+  try {
+    return decodeFrame(frame, state);
+  } catch (e) {
+    // Safety net for the collector's hot path: a decoder bug must not take the session down.
+    return fail(ErrorCode.Form, `BMP decoder bug (please report with the frame bytes): ${e instanceof Error ? e.message : String(e)}`, 0);
+  }
+}
+
+function decodeFrame(frame: Uint8Array, state: SessionConfigSource | undefined): Result<BmpMessage> {
   const h = readCommonHeader(frame);
   if (!h) return fail(ErrorCode.Short, `BMP message: ${frame.length} bytes cannot hold the common header`, 0);
   if (h.version !== BMP_VERSION) return fail(ErrorCode.BmpVersion, `BMP version ${h.version} is not supported (only 3)`, 0);

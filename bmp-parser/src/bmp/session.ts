@@ -54,6 +54,7 @@ export class BmpRouterState {
 
   /** The SessionConfig that applies to UPDATEs carried for this peer header. */
   sessionConfigFor(peer: PerPeerHeader): SessionConfig {
+    if (this.peers.size === 0) return statelessConfigFor(peer);
     const st = this.peers.get(peerKey(peer));
     if (!st) return statelessConfigFor(peer);
     const dir = directionOf(peer);
