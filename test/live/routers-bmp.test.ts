@@ -13,7 +13,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BmpMessage, PeerDown, PeerUp } from '@ribwatch/bmp-parser';
-import { BmpCaptureServer, BmpRibs, Lab, skipUnlessLive, startFabric, summarize, waitFor, waitMessages } from './harness/index.js';
+import { BmpCaptureServer, BmpRibs, Lab, gobgpCommunities, skipUnlessLive, startFabric, summarize, waitFor, waitMessages } from './harness/index.js';
 import type { BmpConnection, Fabric, GobgpNode, NodeRoute, ViewRoute } from './harness/index.js';
 
 const skip = skipUnlessLive();
@@ -233,7 +233,7 @@ describe('FRR leaf + GoBGP nodes export BMP to a raw TCP station', { skip, timeo
     // GoBGP's view of what it sent
     const gob = (await node.rib(fam(r.prefix)))[r.prefix]?.find((x) => !x['neighbor-ip']);
     assert.ok(gob, `${node.name} has ${r.prefix}`);
-    const gobComms = (gob.attrs?.find((a) => a.type === 8)?.communities ?? []).map((c) => `${Math.floor(c / 65536)}:${c % 65536}`);
+    const gobComms = gobgpCommunities(gob);
     assert.deepEqual(sorted(pre.communities), sorted(gobComms), `pre-policy communities of ${r.prefix} = what ${node.name} sent`);
     assert.deepEqual(sorted(pre.communities), sorted(r.communities ?? []));
     const frrComms = frrPath.community?.list ?? [];

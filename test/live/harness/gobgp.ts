@@ -136,6 +136,17 @@ export interface GobgpPathJson {
 
 export const isV6 = (a: string): boolean => a.includes(':');
 
+/** The ASNs of a `gobgp -j` path's AS_PATH attribute (type 2), segments flattened. */
+export function gobgpAsPath(p: GobgpPathJson): number[] {
+  const attr = p.attrs?.find((a) => a.type === 2) as { as_paths?: { asns?: number[] }[] } | undefined;
+  return (attr?.as_paths ?? []).flatMap((s) => s.asns ?? []);
+}
+
+/** RFC 1997 communities of a `gobgp -j` path as "asn:value". */
+export function gobgpCommunities(p: GobgpPathJson): string[] {
+  return (p.attrs?.find((a) => a.type === 8)?.communities ?? []).map((c) => `${Math.floor(c / 65536)}:${c % 65536}`);
+}
+
 export class GobgpNode {
   private constructor(
     private readonly lab: Lab,
