@@ -1,6 +1,20 @@
 /**
- * The BMP layer: message codecs (one module per RFC 7854 message under messages/), the common
- * and per-peer headers, TLVs, stream framing, and per-router session state.
+ * The BMP layer (RFC 7854, RFC 8671 Adj-RIB-Out, RFC 9069 Loc-RIB). One module per RFC concept:
+ *
+ *   header.ts                      §4.1 common header, §4.2 per-peer header, distinguisher text, ribView, peer key
+ *   tlv.ts                         §4.4 Information TLVs
+ *   messages/route-monitoring.ts   §4.6 (UPDATE decoded after the frame is checked; trailing vendor TLVs kept)
+ *   messages/statistics-report.ts  §4.8 (+ RFC 8671 §5, RFC 9972): counters by type, read by length
+ *   messages/peer-down.ts          §4.9 (+ RFC 9069 reason 6)
+ *   messages/peer-up.ts            §4.10 (+ RFC 9069, RFC 9736 TLVs)
+ *   messages/initiation.ts         §4.3
+ *   messages/termination.ts        §4.5
+ *   messages/route-mirroring.ts    §4.7
+ *   message.ts                     decodeBmpMessage / encodeBmpMessage: dispatch by type
+ *   config.ts                      Peer Up OPENs -> SessionConfig per direction (ADD-PATH, 4-octet AS)
+ *   session.ts                     BmpRouterState: peers, merged capabilities, cached configs
+ *   framer.ts                      BmpFramer (TCP chunks -> frames), findBmpHeader (resync)
+ *   addr.ts                        address text, UTF-8
  */
 export { BmpFramer, findBmpHeader, FRAMED_VERSIONS } from './framer.js';
 export type { FrameResult } from './framer.js';
