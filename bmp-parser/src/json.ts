@@ -79,7 +79,8 @@ export function toJsonValue(v: unknown, key?: string): JsonValue {
     if (typeof afi === 'number' && typeof safi === 'number' && !('afiSafi' in o)) o['afiSafi'] = afiSafiName(afi, safi);
     return o;
   }
-  return String(v);
+  // Only symbols and functions are left: neither occurs in decoded values.
+  return typeof v === 'symbol' ? v.toString() : '[function]';
 }
 
 export function peerHeaderToJson(peer: PerPeerHeader): JsonObject {

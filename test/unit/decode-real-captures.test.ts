@@ -227,6 +227,10 @@ function arr(v: Json | undefined): Json[] {
 function str(v: Json | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
+/** Any JSON value as text: scalars as themselves, the rest as JSON. */
+function text(v: Json | undefined): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v ?? null);
+}
 
 const NG_FAMILY: Readonly<Record<string, string>> = {
   Ipv4Unicast: 'ipv4-unicast',
@@ -245,9 +249,9 @@ function ngRd(rd: Json | undefined): string {
   const [kind, v] = Object.entries(o)[0] ?? [];
   const b = obj(v);
   if (b === undefined) return '';
-  if (kind === 'As2Administrator') return `${String(b['asn2'])}:${String(b['number'])}`;
-  if (kind === 'As4Administrator') return `${String(b['asn4'])}:${String(b['number'])}`;
-  if (kind === 'Ipv4Administrator') return `${String(b['ip'])}:${String(b['number'])}`;
+  if (kind === 'As2Administrator') return `${text(b['asn2'])}:${text(b['number'])}`;
+  if (kind === 'As4Administrator') return `${text(b['asn4'])}:${text(b['number'])}`;
+  if (kind === 'Ipv4Administrator') return `${text(b['ip'])}:${text(b['number'])}`;
   return JSON.stringify(o);
 }
 
@@ -271,7 +275,7 @@ function fromNetGauze(line: string): RouteView | undefined {
   const u = obj(obj(rm['update_message'])?.['Update']);
   if (u === undefined) return undefined;
   const v: RouteView = { peer: str(obj(rm['peer_header'])?.['address']) ?? '', announced: [], withdrawn: [], nextHop: '', asPath: '', communities: '' };
-  const key = (fam: string, n: JObj): string => `${fam}|${ngRd(n['rd'])}|${str(n['network']) ?? str(n['prefix']) ?? ''}|${n['path_id'] === null || n['path_id'] === undefined ? '' : String(n['path_id'])}`;
+  const key = (fam: string, n: JObj): string => `${fam}|${ngRd(n['rd'])}|${str(n['network']) ?? str(n['prefix']) ?? ''}|${n['path_id'] === null || n['path_id'] === undefined ? '' : text(n['path_id'])}`;
   for (const n of arr(u['nlri'])) v.announced.push(key('ipv4-unicast', obj(n) ?? {}));
   for (const n of arr(u['withdrawn_routes'])) v.withdrawn.push(key('ipv4-unicast', obj(n) ?? {}));
   for (const a of arr(u['path_attributes'])) {
@@ -281,7 +285,7 @@ function fromNetGauze(line: string): RouteView | undefined {
     if (kind === 'NextHop') v.nextHop = str(b['next_hop']) ?? '';
     else if (kind === 'AsPath') {
       const segs = arr(b['As4PathSegments'] ?? b['As2PathSegments']);
-      v.asPath = segs.map((s) => `${str(obj(s)?.['segment_type']) ?? ''}:${arr(obj(s)?.['as_numbers']).join(' ')}`).join(';');
+      v.asPath = segs.map((s) => `${str(obj(s)?.['segment_type']) ?? ''}:${arr(obj(s)?.['as_numbers']).map(text).join(' ')}`).join(';');
     } else if (kind === 'Communities') v.communities = arr(b['communities']).map((c) => communityText(Number(c))).join(' ');
     else if (kind === 'MpReach' || kind === 'MpUnreach') {
       const [famName, fb] = Object.entries(b)[0] ?? [];
@@ -302,19 +306,19 @@ function fromNetGauze(line: string): RouteView | undefined {
 
 function fromOurs(r: DecodeRecord): RouteView | undefined {
   if (r['type'] !== 'route_monitoring') return undefined;
-  const u = obj(r['update'] as Json);
+  const u = obj(r['update']);
   if (u === undefined) return undefined;
-  const ph = obj(r['peer'] as Json);
+  const ph = obj(r['peer']);
   // NetGauze writes no address for a Loc-RIB "peer" (RFC 9069: the field is zero).
   const peer = ph?.['peerType'] === 3 ? '' : (str(ph?.['address']) ?? '');
   const v: RouteView = { peer, announced: [], withdrawn: [], nextHop: '', asPath: '', communities: '' };
-  const key = (fam: string, n: JObj): string => `${fam}|${str(n['rd']) ?? ''}|${str(n['prefix']) ?? ''}|${n['pathId'] === null || n['pathId'] === undefined ? '' : String(n['pathId'])}`;
+  const key = (fam: string, n: JObj): string => `${fam}|${str(n['rd']) ?? ''}|${str(n['prefix']) ?? ''}|${n['pathId'] === null || n['pathId'] === undefined ? '' : text(n['pathId'])}`;
   for (const n of arr(u['nlri'])) v.announced.push(key('ipv4-unicast', obj(n) ?? {}));
   for (const n of arr(u['withdrawn'])) v.withdrawn.push(key('ipv4-unicast', obj(n) ?? {}));
   const at = obj(u['attributes']) ?? {};
   v.nextHop = str(at['nextHop']) ?? '';
-  v.asPath = arr(at['asPath']).map((s) => `${SEGMENT[Number(obj(s)?.['type'])] ?? ''}:${arr(obj(s)?.['asns']).join(' ')}`).join(';');
-  v.communities = arr(at['communities']).join(' ');
+  v.asPath = arr(at['asPath']).map((s) => `${SEGMENT[Number(obj(s)?.['type'])] ?? ''}:${arr(obj(s)?.['asns']).map(text).join(' ')}`).join(';');
+  v.communities = arr(at['communities']).map(text).join(' ');
   const reach = obj(at['mpReach']);
   if (reach !== undefined && reach['afiSafi'] !== 'l2vpn-evpn') {
     for (const n of arr(reach['nlri'])) v.announced.push(key(str(reach['afiSafi']) ?? '', obj(n) ?? {}));
