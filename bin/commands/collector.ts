@@ -1,0 +1,118 @@
+/**
+ * `ribwatch collector`: the BMP collector role. Routers connect (BMP over TCP), records go to the
+ * sink: NDJSON on stdout or a file until a bus is configured. SIGINT/SIGTERM stop it gracefully:
+ * no new connections, every session ends with router_down cause "shutdown", the sink is flushed,
+ * exit 0. A second signal exits at once.
+ */
+import { parseArgs } from 'node:util';
+import { BmpCollector, collectorOptions } from '../../collector/collector.js';
+import { CollectorMetrics } from '../../collector/metrics.js';
+import { ConfigError, loadConfig } from '../../core/config.js';
+import type { Config } from '../../core/config.js';
+import { createLogger } from '../../core/log.js';
+import type { Logger } from '../../core/log.js';
+import { createRegistry, startMetricsServer } from '../../core/metrics.js';
+import type { MetricsServer } from '../../core/metrics.js';
+import { formatHostPort } from '../../core/net.js';
+import { openNdjsonSink } from '../../core/sink.js';
+import { usageError } from './command.js';
+import type { CliIo, Command } from './command.js';
+
+const USAGE = `usage: ribwatch collector [--config FILE] [--listen HOST:PORT]
+
+Accepts BMP (RFC 7854) sessions from routers and writes one JSON record per line
+(docs/records.md) to stdout, or to the file named by output.ndjson.
+
+options:
+  --config FILE        YAML configuration (default: $RIBWATCH_CONFIG, else built-in defaults);
+                       every key can also be set by RIBWATCH_* variables (docs/configuration.md)
+  --listen HOST:PORT   overrides collector.listen (default 127.0.0.1:11019; [::]:11019 for IPv6)
+  -h, --help           this text
+
+Logs are JSON lines on stderr. Prometheus metrics: collector.metricsListen (default
+127.0.0.1:9108/metrics). Stop with SIGINT or SIGTERM.`;
+
+function waitForSignal(log: Logger): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      // A second signal while shutting down means "now".
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      log.info({ signal: sig }, 'shutting down');
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function load(argv: readonly string[], io: CliIo): Config | number {
+  let values: { config?: string; listen?: string };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, listen: { type: 'string' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    return usageError(io, 'collector', err instanceof Error ? err.message : String(err));
+  }
+  const file = values.config ?? process.env['RIBWATCH_CONFIG'];
+  try {
+    const { config, warnings } = loadConfig({
+      ...(file !== undefined && file !== '' ? { file } : {}),
+      env: process.env,
+      overrides: values.listen !== undefined ? { 'collector.listen': values.listen } : {},
+    });
+    for (const w of warnings) io.stderr.write(`ribwatch collector: warning: ${w}\n`);
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`ribwatch collector: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+export const command: Command = {
+  usage: USAGE,
+  async run(argv, io) {
+    const config = load(argv, io);
+    if (typeof config === 'number') return config;
+    const log = createLogger({ level: config.log.level });
+    const registry = createRegistry();
+    const metrics = new CollectorMetrics(registry);
+    let sinkFailed = false;
+    const sink = openNdjsonSink(config.output.ndjson, {
+      onError: (err) => {
+        sinkFailed = true;
+        log.error({ err, output: config.output.ndjson }, 'record output failed; records are dropped from now on');
+      },
+    });
+    const collector = new BmpCollector(collectorOptions(config.collector, { sink, log, metrics }));
+    let metricsServer: MetricsServer | undefined;
+    try {
+      const bound = await collector.start();
+      if (config.collector.metricsListen !== null) metricsServer = await startMetricsServer(registry, config.collector.metricsListen);
+      const where = [
+        `listening for BMP on ${formatHostPort(bound)}`,
+        `records to ${config.output.ndjson === '-' ? 'stdout' : config.output.ndjson}`,
+        metricsServer ? `metrics on http://${formatHostPort(metricsServer.address)}/metrics` : 'metrics off',
+      ].join('; ');
+      // stdout may be the record stream: say it where it cannot corrupt records.
+      (config.output.ndjson === '-' ? io.stderr : io.stdout).write(`ribwatch collector: ${where}\n`);
+      log.info({ listen: formatHostPort(bound), output: config.output.ndjson, metrics: metricsServer ? formatHostPort(metricsServer.address) : null }, 'collector started');
+    } catch (err) {
+      io.stderr.write(`ribwatch collector: ${err instanceof Error ? err.message : String(err)}\n`);
+      await collector.stop().catch(() => {});
+      await sink.close();
+      return 1;
+    }
+    await waitForSignal(log);
+    await collector.stop('shutdown');
+    await sink.close();
+    await metricsServer?.close();
+    log.info({ sink_failed: sinkFailed }, 'collector stopped');
+    log.flush();
+    return 0;
+  },
+};
