@@ -15,6 +15,7 @@ interface Entry {
 const COMMANDS: Readonly<Record<string, Entry>> = {
   decode: { summary: 'decode BMP from raw files or pcap/pcapng captures to NDJSON or a summary', load: async () => (await import('./commands/decode.js')).command },
   replay: { summary: 'act as a router: send the BMP in a file or capture to a collector over TCP', load: async () => (await import('./commands/replay.js')).command },
+  collector: { summary: 'run the BMP collector: routers connect, records go out as NDJSON (or to the bus)', load: async () => (await import('./commands/collector.js')).command },
 };
 
 function usage(): string {
