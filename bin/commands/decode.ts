@@ -68,6 +68,8 @@ export interface DecodeOptions {
   readonly router?: string;
   /** Include each Route Monitoring's BGP PDU as hex in the NDJSON. */
   readonly raw?: boolean;
+  /** Told what reading the input found worth knowing: mid-stream joins, gaps, skipped packets. */
+  readonly onNote?: (note: string) => void;
 }
 
 /** One NDJSON line's content. */
@@ -104,6 +106,17 @@ export class DecodeRun {
   /** Decode every stream of an input, in capture order. */
   addInput(name: string, input: BmpInput): void {
     this.files.push(name);
+    const note = this.opts.onNote;
+    if (note !== undefined) {
+      for (const n of input.notes) note(`${name}: ${n}`);
+      for (const [reason, count] of Object.entries(input.skippedPackets)) note(`${name}: ${count} packets skipped (${reason})`);
+      if (input.otherTcpStreams > 0) note(`${name}: ${input.otherTcpStreams} TCP stream directions are not BMP`);
+      for (const s of input.streams) {
+        const ep = (a: string, p: number): string => (a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
+        const where = s.tcp === undefined ? '' : ` ${ep(s.tcp.src, s.tcp.srcPort)} -> ${ep(s.tcp.dst, s.tcp.dstPort)}`;
+        for (const n of s.notes) note(`${name}: stream ${s.index}${where}: ${n}`);
+      }
+    }
     for (const s of input.streams) this.decodeStream(name, s);
   }
 
@@ -239,7 +252,7 @@ export class DecodeRun {
   }
 }
 
-const USAGE = `usage: ribwatch decode FILE [FILE...] [--summary] [--port N] [--router ADDR] [--raw]
+const USAGE = `usage: ribwatch decode FILE [FILE...] [--summary] [--port N] [--router ADDR] [--raw] [-v]
 
 Decode BMP (RFC 7854) from raw BMP byte files (optionally gzipped) or pcap/pcapng captures.
 Files are decoded in the order given; a router's session state (the capabilities from its
@@ -253,7 +266,9 @@ options:
   --summary        print counts instead of messages
   --port N         treat TCP traffic to or from port N as BMP even if it does not look like it
   --router ADDR    the router name for raw BMP files (default: file:<file name>)
-  --raw            include each Route Monitoring's BGP UPDATE bytes as hex
+  --raw            include the BGP PDUs (UPDATE, OPENs) as hex
+  -v, --verbose    say on stderr what reading the captures found (mid-stream joins, gaps,
+                   data on SYN, packets that are not TCP)
   -h, --help       this text
 
 exit status: 0 when every file was read (decode errors inside streams are counted, not fatal),
@@ -274,7 +289,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { summary: { type: 'boolean' }, port: { type: 'string' }, router: { type: 'string' }, raw: { type: 'boolean' } },
+      options: { summary: { type: 'boolean' }, port: { type: 'string' }, router: { type: 'string' }, raw: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } },
     });
   } catch (err) {
     return usageError(io, 'decode', err instanceof Error ? err.message : String(err));
@@ -286,7 +301,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) return usageError(io, 'decode', `--port must be a TCP port (1-65535), not '${values.port}'`);
   }
-  const opts: DecodeOptions = { ...(port === undefined ? {} : { port }), ...(values.router === undefined ? {} : { router: values.router }), raw: values.raw === true };
+  const opts: DecodeOptions = {
+    ...(port === undefined ? {} : { port }),
+    ...(values.router === undefined ? {} : { router: values.router }),
+    raw: values.raw === true,
+    ...(values.verbose === true ? { onNote: (n: string) => io.stderr.write(`ribwatch decode: ${n}\n`) } : {}),
+  };
 
   // Read every file before printing anything: an unreadable one fails the run with no partial output.
   const inputs: { name: string; input: BmpInput }[] = [];
