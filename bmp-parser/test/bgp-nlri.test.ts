@@ -283,3 +283,35 @@ test('VPN NLRI with ADD-PATH in MP_UNREACH (BMPv4 stateless capture shape) decod
   assert.deepEqual(w, [{ prefix: '10.2.3.0/24', pathId: 7, labels: [0x80000], rd: '65000:100' }]);
   roundTrips(buf, cfg);
 });
+
+test('real bytes (bgpdump updates.nlri_mask_trailing_bits, AS7018 2010): one /13 with host bits, then a lone length octet', () => {
+  // bgpdump prints one route, 11.8.0.0/13. The trailing 0b is an NLRI cut short: the prefixes before
+  // it are kept and nlriError says so; a malformed length (> 32) would still fail the UPDATE.
+  const buf = hex(
+    'ffffffffffffffffffffffffffffffff003c0200000021400101004002' +
+      '0c02051b6a0ddd3065bc93c7644003040c00013fc008041b0b0d0b0d0b0d0b',
+  );
+  const u = decoded(buf, { fourOctetAs: false, addPath: new Set(), trialParse: true });
+  assert.deepEqual(u.nlri, [{ prefix: '11.8.0.0/13', pathId: null }]);
+  assert.equal(u.nlriError?.code, ErrorCode.Short);
+  assert.deepEqual(u.attributes.asPath, [{ type: 2, asns: [7018, 3549, 12389, 48275, 51044] }]);
+  assert.deepEqual(u.attributes.communities, [0x1b0b0d0b]);
+});
+
+test('real bytes (pmacct 208, Huawei Loc-RIB 203.0.113.23): labeled unicast with path ID 0 is one route, not four empty ones', () => {
+  // The "independent count" in EXPECTED.md §2 reads 00000000 38 ... without path IDs as four
+  // zero-length labeled NLRI plus one; a labeled NLRI needs at least its 24 label bits (RFC 8277
+  // §2), so that reading is invalid and trial parsing takes the path ID. 37 v4 + 29 v6 such
+  // messages explain 1099 - 951 = 148 and 150 - 34 = 116 exactly (4 phantom NLRI each).
+  const buf = hex(
+    'ffffffffffffffffffffffffffffffff006d02000000564001010040020a02020000fbf0fbf0005a8004040000' +
+      '3c2840050400003e80c00810fbf0012bfbf003e9fbf10001fbf3005ac010080002fbf100000001900e00150001' +
+      '0404cb00715a00000000003805e0315a000001',
+  );
+  const u = decoded(buf);
+  assert.deepEqual(u.attributes.mpReach!.nlri, [{ prefix: '90.0.0.1/32', pathId: 0, labels: [24067] }]);
+  assert.deepEqual(u.attributes.mpReach!.nextHops, ['203.0.113.90']);
+  assert.equal(u.addPathGuessed, true);
+  assert.equal(u.attributes.localPref, 16000);
+  roundTrips(buf);
+});

@@ -50,6 +50,8 @@ export interface DecodedAttributes {
   readonly action?: 'treat-as-withdraw' | 'attribute-discard';
   /** MP_REACH/MP_UNREACH path identifiers were decided by trial parsing. */
   readonly addPathGuessed: boolean;
+  /** An MP_REACH/MP_UNREACH NLRI field ended inside its last NLRI. */
+  readonly nlriError?: DecodeError;
 }
 
 /** Duplicate detection without a per-UPDATE allocation: seen[code] === generation. */
@@ -101,6 +103,7 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
   const g = generation;
   let action: ErrorAction = 'none';
   let guessed = false;
+  let nlriError: DecodeError | undefined;
   let pos = start;
   while (pos < end) {
     const flags = b[pos]!;
@@ -204,6 +207,7 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
         if (!r.ok) return r;
         attrs.mpReach = r.value.value;
         if (r.value.guessed) guessed = true;
+        nlriError ??= r.value.truncated;
         break;
       }
       case AttrCode.MpUnreachNlri: {
@@ -211,6 +215,7 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
         if (!r.ok) return r;
         attrs.mpUnreach = r.value.value;
         if (r.value.guessed) guessed = true;
+        nlriError ??= r.value.truncated;
         break;
       }
       case AttrCode.ExtendedCommunities:
@@ -255,8 +260,9 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
     }
   }
   attrs.wireOrder = wire;
-  const out: DecodedAttributes =
-    action === 'treat-as-withdraw' || action === 'attribute-discard' ? { attributes: attrs, action, addPathGuessed: guessed } : { attributes: attrs, addPathGuessed: guessed };
+  const out: { -readonly [K in keyof DecodedAttributes]: DecodedAttributes[K] } = { attributes: attrs, addPathGuessed: guessed };
+  if (action === 'treat-as-withdraw' || action === 'attribute-discard') out.action = action;
+  if (nlriError !== undefined) out.nlriError = nlriError;
   return ok(out);
 }
 

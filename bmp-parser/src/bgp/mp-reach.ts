@@ -10,7 +10,7 @@
  */
 import { Writer } from '../cursor.js';
 import { ErrorCode, fail, ok } from '../errors.js';
-import type { Result } from '../errors.js';
+import type { DecodeError, Result } from '../errors.js';
 import type { SessionConfig } from '../session.js';
 import { formatIPv4, formatIPv6, parseIp } from './address.js';
 import { NlriKind, decodeNlriField, encodeNlriList, nlriKind } from './nlri/index.js';
@@ -52,6 +52,8 @@ export function encodeNextHops(safi: number, hops: readonly string[]): Uint8Arra
 export interface MpDecoded<T> {
   readonly value: T;
   readonly guessed: boolean;
+  /** The NLRI field ended inside its last NLRI (see decodeNlriField). */
+  readonly truncated?: DecodeError;
 }
 
 /** MP_REACH_NLRI value; `base` is the value's offset in the message, for error positions. */
@@ -67,16 +69,18 @@ export function decodeMpReach(v: Uint8Array, cfg: SessionConfig, base = 0): Resu
   const start = 5 + nhLen;
   let mp: MpReach;
   let guessed = false;
+  let truncated: DecodeError | undefined;
   if (nlriKind(afi, safi) === NlriKind.Unknown) {
     mp = { afi, safi, nextHops, nlri: [], rawNlri: v.subarray(start), rawNextHop };
   } else {
     const r = decodeNlriField(v, start, v.length, afi, safi, cfg);
     if (!r.ok) return fail(r.error.code, `MP_REACH_NLRI: ${r.error.message}`, base + (r.error.offset ?? start), 'session-reset');
     guessed = r.value.guessed;
+    truncated = r.value.truncated;
     mp = { afi, safi, nextHops, nlri: r.value.nlri, rawNextHop };
   }
   if (reserved !== 0) mp = { ...mp, reserved };
-  return ok({ value: mp, guessed });
+  return ok(truncated === undefined ? { value: mp, guessed } : { value: mp, guessed, truncated });
 }
 
 /** MP_UNREACH_NLRI value. */
@@ -87,7 +91,8 @@ export function decodeMpUnreach(v: Uint8Array, cfg: SessionConfig, base = 0): Re
   if (nlriKind(afi, safi) === NlriKind.Unknown) return ok({ value: { afi, safi, withdrawn: [], rawNlri: v.subarray(3) }, guessed: false });
   const r = decodeNlriField(v, 3, v.length, afi, safi, cfg);
   if (!r.ok) return fail(r.error.code, `MP_UNREACH_NLRI: ${r.error.message}`, base + (r.error.offset ?? 3), 'session-reset');
-  return ok({ value: { afi, safi, withdrawn: r.value.nlri }, guessed: r.value.guessed });
+  const value: MpUnreach = { afi, safi, withdrawn: r.value.nlri };
+  return ok(r.value.truncated === undefined ? { value, guessed: r.value.guessed } : { value, guessed: r.value.guessed, truncated: r.value.truncated });
 }
 
 export function encodeMpReach(w: Writer, mp: MpReach, cfg: SessionConfig): void {

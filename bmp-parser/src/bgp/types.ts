@@ -167,6 +167,11 @@ export interface BgpUpdate {
   readonly action?: 'treat-as-withdraw' | 'attribute-discard';
   /** True when path identifiers were decided by trial parsing rather than by the session config. */
   readonly addPathGuessed?: boolean;
+  /**
+   * Set when an NLRI or withdrawn field ended inside its last NLRI (a lone trailing length octet,
+   * seen in real data): the NLRI before it are kept, as bgpdump does, and this says so.
+   */
+  readonly nlriError?: DecodeError;
 }
 
 export interface Capability {

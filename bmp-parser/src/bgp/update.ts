@@ -7,7 +7,7 @@
  * It is flagged with `endOfRib` and is not a withdrawal.
  */
 import { ErrorCode, fail, ok } from '../errors.js';
-import type { Result } from '../errors.js';
+import type { DecodeError, Result } from '../errors.js';
 import type { SessionConfig } from '../session.js';
 import { decodePathAttributes, encodePathAttributes } from './attributes.js';
 import { beginMessage, decodeHeader, finishMessage } from './header.js';
@@ -38,23 +38,27 @@ export function decodeUpdateBody(buf: Uint8Array, start: number, end: number, cf
   if (attrEnd > end) return fail(ErrorCode.Length, `Total Path Attribute Length ${attrLen} exceeds the UPDATE`, wdEnd);
 
   let guessed = false;
+  let nlriError: DecodeError | undefined;
   let withdrawn: Nlri[] = [];
   if (wdLen > 0) {
     const r = decodeNlriField(buf, wdStart, wdEnd, 1, 1, cfg);
     if (!r.ok) return fail(r.error.code, `Withdrawn Routes: ${r.error.message}`, r.error.offset, r.error.action);
     withdrawn = r.value.nlri;
     guessed = r.value.guessed;
+    nlriError = r.value.truncated;
   }
   const a = decodePathAttributes(buf, attrStart, attrEnd, cfg);
   if (!a.ok) return a;
   const attributes = a.value.attributes;
   if (a.value.addPathGuessed) guessed = true;
+  nlriError ??= a.value.nlriError;
   let nlri: Nlri[] = [];
   if (attrEnd < end) {
     const r = decodeNlriField(buf, attrEnd, end, 1, 1, cfg);
     if (!r.ok) return fail(r.error.code, `NLRI: ${r.error.message}`, r.error.offset, r.error.action);
     nlri = r.value.nlri;
     if (r.value.guessed) guessed = true;
+    nlriError ??= r.value.truncated;
   }
   const update: Mutable<BgpUpdate> = { withdrawn, attributes, nlri };
   if (wdLen === 0 && attrEnd === end) {
@@ -68,6 +72,7 @@ export function decodeUpdateBody(buf: Uint8Array, start: number, end: number, cf
   }
   if (a.value.action !== undefined) update.action = a.value.action;
   if (guessed) update.addPathGuessed = true;
+  if (nlriError !== undefined) update.nlriError = nlriError;
   return ok(update);
 }
 

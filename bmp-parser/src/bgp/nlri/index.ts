@@ -8,7 +8,7 @@
  */
 import type { Writer } from '../../cursor.js';
 import { ErrorCode, fail, ok } from '../../errors.js';
-import type { Result } from '../../errors.js';
+import type { DecodeError, Result } from '../../errors.js';
 import type { SessionConfig } from '../../session.js';
 import { afiSafiKey, afiSafiName } from '../../session.js';
 import type { Nlri } from '../types.js';
@@ -67,6 +67,21 @@ export interface NlriField {
   readonly nlri: Nlri[];
   /** The ADD-PATH mode was not the configured one. */
   readonly guessed: boolean;
+  /** Set when the field ended inside its last NLRI: `nlri` holds the ones before it. */
+  readonly truncated?: DecodeError;
+}
+
+/**
+ * Whether the NLRI starting at `at` is merely cut short by the end of the field (its own length
+ * octet is plausible), as opposed to being malformed.
+ */
+function cutShort(kind: NlriKind, b: Uint8Array, at: number, end: number, addPath: boolean): boolean {
+  const p = at + (addPath ? 4 : 0);
+  if (p >= end) return true;
+  if (kind === NlriKind.Evpn) return p + 1 >= end || p + 2 + b[p + 1]! > end;
+  const bits = b[p]!;
+  if ((kind === NlriKind.IPv4 && bits > 32) || (kind === NlriKind.IPv6 && bits > 128)) return false;
+  return p + 1 + ((bits + 7) >>> 3) > end;
 }
 
 /**
@@ -83,6 +98,13 @@ export function decodeNlriField(b: Uint8Array, start: number, end: number, afi: 
   if (cfg.trialParse !== false && kind !== NlriKind.Unknown) {
     const other: Nlri[] = [];
     if (decodeNlriList(kind, b, start, end, !addPath, other) < 0) return ok({ nlri: other, guessed: true });
+  }
+  // A field whose last NLRI is cut short (bgpdump's updates.nlri_mask_trailing_bits, AS7018 in
+  // 2010: one /13, then a lone length octet) keeps the NLRI before it, flagged, as bgpdump does.
+  // RFC 7606 §5.3 would reset the session; a collector keeps what it can read.
+  if (out.length > 0 && cutShort(kind, b, at, end, addPath)) {
+    const truncated: DecodeError = { code: ErrorCode.Short, message: `${afiSafiName(afi, safi)} NLRI field ends inside an NLRI; ${out.length} before it kept`, offset: at };
+    return ok({ nlri: out, guessed: false, truncated });
   }
   return fail(ErrorCode.Nlri, `${afiSafiName(afi, safi)} NLRI do not parse ${addPath ? 'with' : 'without'} path identifiers${cfg.trialParse !== false ? ' nor the other way' : ''}`, at, 'session-reset');
 }
