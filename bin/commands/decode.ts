@@ -139,7 +139,9 @@ export class DecodeRun {
     this.streams++;
     this.bytes += s.data.length;
     const state = this.stateFor(s.router);
-    const base = (offset: number): JsonObject => ({ file, router: s.router, stream: s.index, offset: offset + s.skipped });
+    // Offsets in the TCP stream as sent: bytes skipped before the first header and bytes the capture missed count too.
+    const missedBefore = (offset: number): number => s.gaps.reduce((n, g) => (g.at <= offset ? n + g.missing : n), 0);
+    const base = (offset: number): JsonObject => ({ file, router: s.router, stream: s.index, offset: offset + s.skipped + missedBefore(offset) });
     // Contiguous runs of captured bytes: framing restarts after each gap.
     const bounds = [...s.gaps.map((g) => g.at), s.data.length];
     let from = 0;

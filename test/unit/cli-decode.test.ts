@@ -119,3 +119,26 @@ void test('decoding 208 peer-up and route-monitoring captures together carries e
   const alone = JSON.parse(ribwatch('decode', '--summary', join(dir, 'bmp-multi-sources-peer-up.pcap')).stdout) as { routers: number };
   assert.equal(s.routers, alone.routers);
 });
+
+void test('a segment missing from a capture is one capture_gap error; decoding resumes at the next message with true stream offsets', async () => {
+  const { DecodeRun } = await import('../../bin/commands/decode.js');
+  const msgs = ['r1', 'r2', 'r3', 'r4', 'r5'].map((n) => bmpInitiation(n));
+  let seq = 1;
+  const frames: Uint8Array[] = [];
+  msgs.forEach((m, i) => {
+    if (i !== 2) frames.push(ethernet(ipv4Tcp({ src: '192.0.2.7', dst: '198.51.100.1', sport: 41000, dport: 1790, seq, payload: m })));
+    seq += m.length;
+  });
+  const read = DecodeRun.read('gap.pcap', pcapFile(frames, { linkType: LinkType.Ethernet }));
+  assert.ok(read.ok);
+  const records: Record<string, unknown>[] = [];
+  const run = new DecodeRun({}, (r) => records.push(r));
+  run.addInput('gap.pcap', read.input);
+  const s = run.summary();
+  assert.equal(s.messages.initiation, 4);
+  assert.deepEqual(s.error_kinds, { capture_gap: 1 });
+  assert.deepEqual(
+    records.filter((r) => r['type'] === 'initiation').map((r) => [r['offset'], r['sysName']]),
+    [[0, 'r1'], [12, 'r2'], [36, 'r4'], [48, 'r5']],
+  );
+});
