@@ -158,13 +158,14 @@ export class DecodeRun {
         }
         start += at;
       }
-      this.frameRun(s, state, s.data.subarray(start, end), start, base);
+      // A message cut by a gap is part of that gap's error, not a truncated tail.
+      this.frameRun(s, state, s.data.subarray(start, end), start, base, i === bounds.length - 1);
       from = end;
     }
   }
 
   /** Frame and decode one contiguous run of stream bytes beginning at a message boundary. */
-  private frameRun(s: BmpStream, state: BmpRouterState, bytes: Uint8Array, runOffset: number, base: (offset: number) => JsonObject): void {
+  private frameRun(s: BmpStream, state: BmpRouterState, bytes: Uint8Array, runOffset: number, base: (offset: number) => JsonObject, last: boolean): void {
     let origin = 0;
     let framer = new BmpFramer();
     framer.push(bytes);
@@ -183,7 +184,7 @@ export class DecodeRun {
       }
       this.frame(s, state, f.frame, f.version, f.type, base(runOffset + origin + f.offset));
     }
-    if (framer.buffered > 0) {
+    if (last && framer.buffered > 0) {
       const at = origin + framer.offset;
       const declared = bytes.length - at >= 5 ? new DataView(bytes.buffer, bytes.byteOffset + at + 1, 4).getUint32(0) : undefined;
       this.error(ErrorKind.TruncatedTail, base(runOffset + at), `stream ends inside a message: ${framer.buffered} bytes present${declared === undefined ? '' : ` of ${declared} declared`}`);

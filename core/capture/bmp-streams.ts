@@ -77,6 +77,8 @@ function headerLengthAt(buf: Uint8Array, off: number): number {
 export function isBmpRunAt(buf: Uint8Array, off: number, depth = 3, end = buf.length): boolean {
   let at = off;
   for (let i = 0; i < depth; i++) {
+    // A header cut by the end (or by a capture gap) cannot be checked: the run so far stands.
+    if (i > 0 && at + 6 > end) return true;
     const len = headerLengthAt(buf, at);
     if (len < 0) return false;
     at += len;

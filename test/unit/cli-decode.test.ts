@@ -142,3 +142,20 @@ void test('a segment missing from a capture is one capture_gap error; decoding r
     [[0, 'r1'], [12, 'r2'], [36, 'r4'], [48, 'r5']],
   );
 });
+
+void test('a message cut by a capture gap counts once, as the gap', async () => {
+  const { DecodeRun } = await import('../../bin/commands/decode.js');
+  const stream = concat(['r1', 'r2', 'r3', 'r4'].map((n) => bmpInitiation(n)));
+  // 12-byte messages in 8-byte segments: dropping the third (bytes 16..23) cuts r2; r3 starts right after the gap.
+  const frames: Uint8Array[] = [];
+  for (let off = 0, i = 0; off < stream.length; off += 8, i++) {
+    if (i !== 2) frames.push(ethernet(ipv4Tcp({ src: '192.0.2.8', dst: '198.51.100.1', sport: 41001, dport: 1790, seq: 1 + off, payload: stream.subarray(off, off + 8) })));
+  }
+  const read = DecodeRun.read('cut.pcap', pcapFile(frames, { linkType: LinkType.Ethernet }));
+  assert.ok(read.ok);
+  const run = new DecodeRun();
+  run.addInput('cut.pcap', read.input);
+  const s = run.summary();
+  assert.equal(s.messages.initiation, 3);
+  assert.deepEqual(s.error_kinds, { capture_gap: 1 });
+});
