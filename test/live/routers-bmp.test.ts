@@ -8,68 +8,18 @@
  * - the inbound route-map's community (65001:1000) is in post-policy only;
  * - a prefix rejected by inbound policy goes out live as a withdrawal (pre and post), never as a
  *   post-policy announcement;
- * - `network` routes come from a self peer 0.0.0.0 / AS 0, post-policy, with no Peer Up.
+ * - `network` routes come from a self peer 0.0.0.0 / AS 0, post-policy, with no Peer Up;
+ * - LOCAL_PREF is never in Route Monitoring, though the inbound route-map sets it (found here).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BmpMessage, PeerDown, PeerUp } from '@ribwatch/bmp-parser';
 import { BmpCaptureServer, BmpRibs, Lab, gobgpCommunities, skipUnlessLive, startFabric, summarize, waitFor, waitMessages } from './harness/index.js';
-import type { BmpConnection, Fabric, GobgpNode, NodeRoute, ViewRoute } from './harness/index.js';
+import type { BmpConnection, Fabric, GobgpNode, NodeRoute } from './harness/index.js';
+import { LEAF_AS, PLAN, POLICY_COMMUNITY, announcePlan, fam, sorted } from './plan.js';
+import type { NodePlan } from './plan.js';
 
 const skip = skipUnlessLive();
-const LEAF_AS = 65001;
-const POLICY_COMMUNITY = '65001:1000';
-
-interface NodePlan {
-  readonly index: number;
-  readonly asn: number;
-  readonly address: string;
-  readonly ipv6?: boolean;
-  readonly routes: readonly NodeRoute[];
-  /** Routes the leaf's inbound policy rejects. */
-  readonly rejected: readonly NodeRoute[];
-}
-
-const PLAN: readonly NodePlan[] = [
-  {
-    index: 1,
-    asn: 64512,
-    address: '127.0.10.2',
-    routes: [
-      { prefix: '10.244.1.0/24', nextHop: '10.0.0.2' },
-      { prefix: '172.16.0.11/32', nextHop: '10.0.0.2', communities: ['64512:100', '64512:200'], largeCommunities: ['64512:1:1'] },
-      { prefix: '2001:db8:244:1::/64', nextHop: '2001:db8::2', communities: ['64512:600'] },
-    ],
-    rejected: [{ prefix: '192.0.2.1/32', nextHop: '10.0.0.2' }],
-  },
-  {
-    index: 2,
-    asn: 4200000002,
-    address: '127.0.10.3',
-    routes: [
-      { prefix: '10.244.2.0/24', nextHop: '10.0.0.3' },
-      { prefix: '172.16.0.12/32', nextHop: '10.0.0.3', communities: ['64512:100'], largeCommunities: ['4200000002:1:2'] },
-      { prefix: '2001:db8:244:2::/64', nextHop: '2001:db8::3' },
-    ],
-    rejected: [],
-  },
-  {
-    index: 9,
-    asn: 64513,
-    address: '::1',
-    ipv6: true,
-    routes: [
-      { prefix: '2001:db8:244:9::/64', nextHop: '2001:db8::9', communities: ['64513:600'], largeCommunities: ['64513:9:9'] },
-      // IPv4 NLRI over the IPv6 session
-      { prefix: '10.244.9.0/24', nextHop: '10.0.0.10' },
-    ],
-    rejected: [{ prefix: '2001:db8:dead::1/128', nextHop: '2001:db8::9' }],
-  },
-];
-
-const fam = (p: string): 'ipv4' | 'ipv6' => (p.includes(':') ? 'ipv6' : 'ipv4');
-const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
-
 function peerUps(msgs: BmpMessage[]): PeerUp[] {
   return msgs.filter((m): m is PeerUp => m.type === 3);
 }
@@ -90,16 +40,7 @@ describe('FRR leaf + GoBGP nodes export BMP to a raw TCP station', { skip, timeo
       });
       conn = await cap.waitConnection(1, 15_000, () => fabric.leaf.explain());
       await Promise.all(fabric.nodes.map((n) => n.waitEstablished(30_000)));
-      for (const p of PLAN) {
-        const node = fabric.node(p.index);
-        for (const r of [...p.routes, ...p.rejected]) await node.addRoute(r);
-      }
-      for (const p of PLAN) {
-        for (const f of ['ipv4', 'ipv6'] as const) {
-          const n = p.routes.filter((r) => fam(r.prefix) === f).length;
-          if (n) await fabric.leaf.waitPrefixes(p.address, f, n, 20_000);
-        }
-      }
+      await announcePlan(fabric);
     });
   });
 
@@ -244,6 +185,10 @@ describe('FRR leaf + GoBGP nodes export BMP to a raw TCP station', { skip, timeo
     assert.deepEqual(sorted(pre.largeCommunities), large, `pre-policy large communities of ${r.prefix}`);
     assert.deepEqual(sorted(post.largeCommunities), sorted(frrPath.largeCommunity?.list ?? []), `post-policy large communities = FRR's`);
     assert.equal(pre.nextHop, r.nextHop, `next hop of ${r.prefix} unchanged`);
+    // FRR 8.4 encodes Route Monitoring like an outbound eBGP UPDATE (hence the prepend): LOCAL_PREF,
+    // which its inbound route-map set to 200, is left out even post-policy
+    assert.equal(frrPath.locPrf ?? frrPath.localpref, 200, "FRR's own local-pref");
+    assert.equal(post.localPref, null, 'no LOCAL_PREF in FRR 8.4 Route Monitoring');
     assert.equal(pre.pathId, null, 'no ADD-PATH');
   }
 

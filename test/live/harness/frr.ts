@@ -153,6 +153,7 @@ export interface FrrPathDetail {
   readonly nexthops?: readonly { readonly ip: string; readonly afi: string }[];
   readonly bestpath?: { readonly overall: boolean };
   readonly localpref?: number;
+  readonly locPrf?: number;
   readonly origin?: string;
   readonly addpathRxId?: number;
   readonly addpathTxId?: number;

@@ -7,3 +7,4 @@ export * from './gobgp.js';
 export * from './fabric.js';
 export * from './bmp-capture.js';
 export * from './bmp-view.js';
+export * from './collector.js';

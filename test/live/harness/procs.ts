@@ -101,11 +101,11 @@ export class Lab {
    * Starts a daemon in the foreground (no detach, so it cannot outlive a crashed test runner's
    * process group by accident), stdout+stderr appended to `log`.
    */
-  spawn(name: string, cmd: string, args: readonly string[], opts: { log: string; stopSignal?: NodeJS.Signals; cwd?: string }): Tracked {
+  spawn(name: string, cmd: string, args: readonly string[], opts: { log: string; stopSignal?: NodeJS.Signals; cwd?: string; env?: NodeJS.ProcessEnv }): Tracked {
     const fd = openSync(opts.log, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: false, cwd: opts.cwd ?? this.dir });
+      child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: false, cwd: opts.cwd ?? this.dir, ...(opts.env ? { env: opts.env } : {}) });
     } finally {
       closeSync(fd);
     }
