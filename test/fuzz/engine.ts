@@ -18,7 +18,7 @@
  *
  * Checked: no exception escapes any call (and decodeBmpMessage's safety net never fires: its
  * "decoder bug" result means an exception was thrown inside); each decode finishes within
- * decodeLimitMs (one over 2 ms is re-timed, best of four, so a GC pause is not a hang); the
+ * decodeLimitMs (one over 0.5 ms is re-timed, best of four, so a GC pause is not a hang); the
  * framer's buffered bytes never exceed maxMessageLength + the chunk just pushed; the router
  * state keeps no more peers than Peer Ups it decoded.
  */
@@ -114,7 +114,7 @@ const STATELESS_CONFIGS: readonly SessionConfig[] = [
 ];
 
 /** Decodes slower than this are re-timed before they count. */
-const RETIME_MS = 2;
+const RETIME_MS = 0.5;
 
 const MAX_LENGTHS = [70_000, 1 << 20, 16 * 1024 * 1024];
 

@@ -43,7 +43,8 @@ export class BmpRouterState {
 
   /** Decode one frame (from BmpFramer) and update the state from Peer Up / Peer Down. */
   decode(frame: Uint8Array): Result<BmpMessage> {
-    const r = decodeBmpMessage(frame, this);
+    // A Peer Up is kept (OPENs, header views): decode a copy so the state does not pin the caller's whole TCP chunk.
+    const r = decodeBmpMessage(frame[5] === BmpMessageType.PeerUp ? frame.slice() : frame, this);
     if (r.ok) {
       const m = r.value;
       if (m.type === BmpMessageType.PeerUp) this.peerUp(m);
