@@ -12,7 +12,8 @@
 #
 # Environment (defaults in brackets):
 #   DEVKAFKA_HOST [127.0.0.1]  DEVKAFKA_PORT [19092]  DEVKAFKA_CONTROLLER_PORT [19093]
-#   DEVKAFKA_DIR [<repo>/.scratch/kafka]  DEVKAFKA_HEAP [-Xms256m -Xmx512m]
+#   DEVKAFKA_DIR [<repo>/.scratch/kafka]  DEVKAFKA_CACHE [<repo>/.scratch/kafka-jars] (classpath)
+#   DEVKAFKA_HEAP [-Xms256m -Xmx512m]
 #   DEVKAFKA_START_TIMEOUT [90] seconds  DEVKAFKA_STOP_TIMEOUT [30] seconds
 #   JAVA [java on PATH]  MVN [mvn on PATH]
 set -euo pipefail
@@ -30,8 +31,10 @@ java="${JAVA:-java}"
 mvn="${MVN:-mvn}"
 
 pom="$here/pom.xml"
-cpfile="$dir/classpath.txt"
-cpstamp="$dir/classpath.pom.sha256"
+# The classpath is shared by every broker dir (dev, tests): resolved once per pom change.
+cache="${DEVKAFKA_CACHE:-$root/.scratch/kafka-jars}"
+cpfile="$cache/classpath.txt"
+cpstamp="$cache/classpath.pom.sha256"
 data="$dir/data"
 logs="$dir/logs"
 props="$dir/server.properties"
@@ -54,16 +57,16 @@ classpath_fresh() {
 }
 
 fetch() {
-  mkdir -p "$dir"
+  mkdir -p "$cache"
   if classpath_fresh; then return 0; fi
   command -v "$mvn" >/dev/null 2>&1 || die "mvn not found: install Maven (Debian: apt-get install maven) or set MVN"
   say "resolving the Kafka broker jars from Maven Central ($pom)"
   local tmp="$cpfile.tmp.$$"
   if ! "$mvn" -B -q -f "$pom" dependency:build-classpath \
-      -Dmdep.includeScope=runtime -Dmdep.outputFile="$tmp" >"$dir/fetch.log" 2>&1; then
+      -Dmdep.includeScope=runtime -Dmdep.outputFile="$tmp" >"$cache/fetch.log" 2>&1; then
     rm -f "$tmp"
-    tail -n 20 "$dir/fetch.log" >&2
-    die "Maven could not resolve the broker jars (full log: $dir/fetch.log)"
+    tail -n 20 "$cache/fetch.log" >&2
+    die "Maven could not resolve the broker jars (full log: $cache/fetch.log)"
   fi
   mv "$tmp" "$cpfile"
   sha256sum "$pom" | cut -d' ' -f1 >"$cpstamp"
@@ -132,6 +135,7 @@ offsets.topic.replication.factor=1
 offsets.topic.num.partitions=4
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=4
 group.initial.rebalance.delay.ms=0
 # a shared 2-core machine: few threads
 num.network.threads=2
@@ -161,17 +165,17 @@ EOF
 
 format_storage() {
   [ -f "$data/meta.properties" ] && return 0
-  local cp cid
-  cp="$(cat "$cpfile")"
+  local cid
   if [ ! -s "$dir/cluster-id" ]; then
-    # shellcheck disable=SC2086
-    cid="$("$java" -cp "$cp" -Dlog4j.configuration="file:$log4j" kafka.tools.StorageTool random-uuid 2>>"$logs/format.log" | tail -n 1)"
-    [ -n "$cid" ] || die "StorageTool random-uuid failed (see $logs/format.log)"
+    # What StorageTool random-uuid prints (16 random bytes, URL-safe base64, no padding, not
+    # starting with '-'), without a JVM start.
+    cid=-
+    while [ "${cid:0:1}" = - ]; do cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"; done
     echo "$cid" >"$dir/cluster-id"
   fi
   cid="$(cat "$dir/cluster-id")"
   say "formatting KRaft storage in $data (cluster $cid)"
-  "$java" -cp "$cp" -Dlog4j.configuration="file:$log4j" kafka.tools.StorageTool format \
+  "$java" -cp "$(cat "$cpfile")" -Dlog4j.configuration="file:$log4j" kafka.tools.StorageTool format \
     -t "$cid" -c "$props" --ignore-formatted >>"$logs/format.log" 2>&1 \
     || { tail -n 20 "$logs/format.log" >&2; die "StorageTool format failed (see $logs/format.log)"; }
 }
@@ -184,17 +188,29 @@ start() {
   else
     command -v "$java" >/dev/null 2>&1 || die "java not found: install a JDK >= 17 or set JAVA"
     if metadata_probe >/dev/null; then die "something else already serves Kafka on $host:$port"; fi
+    local p
+    for p in "$port" "$cport"; do
+      if timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$p" 2>/dev/null; then
+        die "$host:$p is in use by another process (set DEVKAFKA_PORT / DEVKAFKA_CONTROLLER_PORT)"
+      fi
+    done
     fetch
     write_config
     format_storage
     t0=$(date +%s%N)
-    # shellcheck disable=SC2086
-    setsid nohup "$java" -server $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    rm -f "$pidfile"
+    # A session of its own (a Ctrl-C or the test runner's process group does not reach it). The
+    # inner shell writes its own PID and execs the JVM, so the PID file is the JVM's whether or
+    # not setsid had to fork.
+    # shellcheck disable=SC2016
+    setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
+      "$java" -server $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j.configuration="file:$log4j" -Dkafka.logs.dir="$logs" \
       -cp "$(cat "$cpfile")" kafka.Kafka "$props" >"$out" 2>&1 </dev/null &
-    pid=$!
-    echo "$pid" >"$pidfile"
+    local i
+    for i in $(seq 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
+    [ -s "$pidfile" ] || die "the broker did not start (no PID after 5 s; see $out)"
   fi
   t0=${t0:-$(date +%s%N)}
   local deadline=$(( $(date +%s) + start_timeout ))

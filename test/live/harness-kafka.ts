@@ -52,7 +52,7 @@ export function kafkaSkipReason(): false | string {
   if (process.env['RIBWATCH_SKIP_LIVE']) return 'RIBWATCH_SKIP_LIVE is set';
   if (process.env['RIBWATCH_TEST_KAFKA']) return false;
   if (!has('java')) return 'live Kafka tests skipped: no java on PATH (install a JDK ≥ 17, e.g. apt-get install openjdk-17-jre-headless)';
-  if (!has('mvn') && !existsSync(join(repo, '.scratch/kafka-test/classpath.txt'))) {
+  if (!has('mvn') && !existsSync(join(process.env['DEVKAFKA_CACHE'] ?? join(repo, '.scratch/kafka-jars'), 'classpath.txt'))) {
     return 'live Kafka tests skipped: no mvn on PATH to fetch the broker jars (apt-get install maven), and no cached classpath';
   }
   if (!existsSync(KAFKA_SH)) return `live Kafka tests skipped: ${KAFKA_SH} not found`;
