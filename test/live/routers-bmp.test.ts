@@ -29,6 +29,7 @@ describe('FRR leaf + GoBGP nodes export BMP to a raw TCP station', { skip, timeo
   let cap: BmpCaptureServer;
   let fabric: Fabric;
   let conn: BmpConnection;
+  let borderConn: BmpConnection;
   const explain = (): string => `${summarize(conn)}\n${fabric.leaf.explain()}`;
 
   before(async () => {
@@ -37,8 +38,17 @@ describe('FRR leaf + GoBGP nodes export BMP to a raw TCP station', { skip, timeo
       fabric = await startFabric(lab, {
         nodes: PLAN.map((p) => ({ index: p.index, asn: p.asn, ...(p.ipv6 ? { ipv6: true } : {}) })),
         bmp: { connect: [{ host: cap.host, port: cap.port }], statsIntervalMs: 1000 },
+        // a second router: the border (AS 65000), which the leaf peers with, exports BMP to the same station
+        border: { bmp: { connect: [{ host: cap.host, port: cap.port }] } },
       });
-      conn = await cap.waitConnection(1, 15_000, () => fabric.leaf.explain());
+      // both routers connect from 127.0.0.1 (FRR 8.4 without zebra cannot bind a BMP source address): tell them apart by sysName
+      const bySysName = async (name: string): Promise<BmpConnection> =>
+        waitFor(`a BMP session whose Initiation says ${name}`, () => cap.connections.find((c) => c.messages[0]?.msg?.type === 4 && c.messages[0].msg.sysName === name), {
+          timeoutMs: 15_000,
+          explain: () => `${cap.connections.map(summarize).join('\n')}\n${fabric.leaf.explain()}`,
+        });
+      conn = await bySysName('leaf1');
+      borderConn = await bySysName('border1');
       await Promise.all(fabric.nodes.map((n) => n.waitEstablished(30_000)));
       await announcePlan(fabric);
     });
@@ -237,5 +247,27 @@ describe('FRR leaf + GoBGP nodes export BMP to a raw TCP station', { skip, timeo
       const downIdx = since().indexOf(down);
       const upIdx = since().indexOf(up);
       assert.ok(downIdx < upIdx, 'Peer Down before Peer Up');
+    }));
+
+  it('shows, from a second router (the border), the leaf as a peer with the nodes routes behind it', () =>
+    lab.guard(async () => {
+      const border = fabric.border;
+      assert.ok(border);
+      await border.waitEstablished('127.0.10.1', 20_000);
+      const up = await waitMessages(borderConn, 'Peer Up for the leaf on the border', (m) => peerUps(m).find((u) => u.peer.address === '127.0.10.1'));
+      assert.equal(up.peer.asn, LEAF_AS);
+      assert.equal(up.sentOpen.asn, 65000);
+      const want = { ipv4: await border.receivedRoutes('127.0.10.1', 'ipv4'), ipv6: await border.receivedRoutes('127.0.10.1', 'ipv6') };
+      assert.ok(want.ipv4.includes('10.244.2.0/24') && want.ipv6.includes('2001:db8:244:9::/64'), `the border learned the pod CIDRs: ${JSON.stringify(want)}`);
+      const ribs = await waitMessages(borderConn, "the border's BMP pre-policy = its received-routes from the leaf", (m) => {
+        const r = new BmpRibs(m);
+        return r.prefixes('127.0.10.1', 'pre', 'ipv4').join() === want.ipv4.join() && r.prefixes('127.0.10.1', 'pre', 'ipv6').join() === want.ipv6.join() && r;
+      });
+      const pod = ribs.route('127.0.10.1', 'pre', '10.244.2.0/24');
+      assert.ok(pod);
+      // the border prepends its own AS too (FRR 8.4), in front of leaf and node
+      assert.deepEqual(pod.asPath, [65000, LEAF_AS, 4200000002]);
+      assert.equal(pod.nextHop, '10.0.0.1', "the leaf's outbound next hop");
+      assert.deepEqual(borderConn.errors, []);
     }));
 });
