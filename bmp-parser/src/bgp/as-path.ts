@@ -6,11 +6,14 @@
 import type { Writer } from '../cursor.js';
 import type { AsPathSegment } from './types.js';
 
-/** Segments of a path attribute value, or undefined when the value does not parse exactly. */
-export function decodeAsPath(v: Uint8Array, asnSize: 2 | 4): AsPathSegment[] | undefined {
+/**
+ * Segments of a path attribute value `v[start..end)`, or undefined when the value does not parse
+ * exactly (the range avoids a subarray view per attribute on the hot path).
+ */
+export function decodeAsPath(v: Uint8Array, asnSize: 2 | 4, start = 0, end = v.length): AsPathSegment[] | undefined {
   const segments: AsPathSegment[] = [];
-  let p = 0;
-  const n = v.length;
+  let p = start;
+  const n = end;
   while (p < n) {
     if (n - p < 2) return undefined;
     const type = v[p]!;

@@ -75,16 +75,16 @@ export function malformedAction(code: number): ErrorAction {
   }
 }
 
-function aggregatorOf(v: Uint8Array): Aggregator | undefined {
-  if (v.length === 8) return { asn: u32(v, 0), address: formatIPv4(v, 4) };
-  if (v.length === 6) return { asn: (v[0]! << 8) | v[1]!, address: formatIPv4(v, 2) };
+function aggregatorOf(b: Uint8Array, p: number, len: number): Aggregator | undefined {
+  if (len === 8) return { asn: u32(b, p), address: formatIPv4(b, p + 4) };
+  if (len === 6) return { asn: (b[p]! << 8) | b[p + 1]!, address: formatIPv4(b, p + 2) };
   return undefined;
 }
 
-function ipv4List(v: Uint8Array): string[] | undefined {
-  if (v.length % 4 !== 0) return undefined;
-  const out = new Array<string>(v.length >>> 2);
-  for (let i = 0; i < out.length; i++) out[i] = formatIPv4(v, i * 4);
+function ipv4List(b: Uint8Array, p: number, len: number): string[] | undefined {
+  if (len % 4 !== 0) return undefined;
+  const out = new Array<string>(len >>> 2);
+  for (let i = 0; i < out.length; i++) out[i] = formatIPv4(b, p + i * 4);
   return out;
 }
 
@@ -129,12 +129,14 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
       break;
     }
     const at = pos;
-    const v = b.subarray(pos + hdr, pos + hdr + len);
-    pos += hdr + len;
+    // The value is b[vs..ve); a subarray view is made only where one is kept (raw, MP, extended communities).
+    const vs = pos + hdr;
+    const ve = vs + len;
+    pos = ve;
 
     if (seen[code] === g) {
       const error: DecodeError = { code: ErrorCode.Attribute, message: `duplicate attribute ${code}; the first is kept`, offset: at, action: 'attribute-discard' };
-      attrs.other.push({ flags, code, value: v, error });
+      attrs.other.push({ flags, code, value: b.subarray(vs, ve), error });
       wire.push(0x10000 | (flags << 8) | code);
       if (action === 'none') action = 'attribute-discard';
       continue;
@@ -144,16 +146,16 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
     let bad: string | undefined;
     switch (code) {
       case AttrCode.Origin:
-        if (len === 1 && v[0]! <= 2) attrs.origin = v[0]!;
+        if (len === 1 && b[vs]! <= 2) attrs.origin = b[vs]!;
         else bad = 'ORIGIN must be one octet of 0, 1 or 2';
         break;
       case AttrCode.AsPath: {
         const four = cfg.fourOctetAs;
-        let segs = decodeAsPath(v, four ? 4 : 2);
+        let segs = decodeAsPath(b, four ? 4 : 2, vs, ve);
         let two = !four;
         if (segs === undefined && cfg.trialParse !== false) {
           // 6WIND/FRR have sent 2-octet AS_PATHs on 4-octet sessions; peers without Peer Up may be either.
-          segs = decodeAsPath(v, four ? 2 : 4);
+          segs = decodeAsPath(b, four ? 2 : 4, vs, ve);
           two = four;
         }
         if (segs === undefined) bad = 'AS_PATH does not parse';
@@ -164,15 +166,15 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
         break;
       }
       case AttrCode.NextHop:
-        if (len === 4) attrs.nextHop = formatIPv4(v, 0);
+        if (len === 4) attrs.nextHop = formatIPv4(b, vs);
         else bad = `NEXT_HOP length ${len} is not 4`;
         break;
       case AttrCode.Med:
-        if (len === 4) attrs.med = u32(v, 0);
+        if (len === 4) attrs.med = u32(b, vs);
         else bad = `MULTI_EXIT_DISC length ${len} is not 4`;
         break;
       case AttrCode.LocalPref:
-        if (len === 4) attrs.localPref = u32(v, 0);
+        if (len === 4) attrs.localPref = u32(b, vs);
         else bad = `LOCAL_PREF length ${len} is not 4`;
         break;
       case AttrCode.AtomicAggregate:
@@ -180,7 +182,7 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
         else bad = `ATOMIC_AGGREGATE length ${len} is not 0`;
         break;
       case AttrCode.Aggregator: {
-        const a = aggregatorOf(v);
+        const a = aggregatorOf(b, vs, len);
         if (a) attrs.aggregator = a;
         else bad = `AGGREGATOR length ${len} is not 6 or 8`;
         break;
@@ -188,22 +190,22 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
       case AttrCode.Communities:
         if (len % 4 === 0) {
           const c = new Array<number>(len >>> 2);
-          for (let i = 0; i < c.length; i++) c[i] = u32(v, i * 4);
+          for (let i = 0; i < c.length; i++) c[i] = u32(b, vs + i * 4);
           attrs.communities = c;
         } else bad = `COMMUNITIES length ${len} is not a multiple of 4`;
         break;
       case AttrCode.OriginatorId:
-        if (len === 4) attrs.originatorId = formatIPv4(v, 0);
+        if (len === 4) attrs.originatorId = formatIPv4(b, vs);
         else bad = `ORIGINATOR_ID length ${len} is not 4`;
         break;
       case AttrCode.ClusterList: {
-        const l = ipv4List(v);
+        const l = ipv4List(b, vs, len);
         if (l) attrs.clusterList = l;
         else bad = `CLUSTER_LIST length ${len} is not a multiple of 4`;
         break;
       }
       case AttrCode.MpReachNlri: {
-        const r = decodeMpReach(v, cfg, at + hdr);
+        const r = decodeMpReach(b.subarray(vs, ve), cfg, vs);
         if (!r.ok) return r;
         attrs.mpReach = r.value.value;
         if (r.value.guessed) guessed = true;
@@ -211,7 +213,7 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
         break;
       }
       case AttrCode.MpUnreachNlri: {
-        const r = decodeMpUnreach(v, cfg, at + hdr);
+        const r = decodeMpUnreach(b.subarray(vs, ve), cfg, vs);
         if (!r.ok) return r;
         attrs.mpUnreach = r.value.value;
         if (r.value.guessed) guessed = true;
@@ -221,36 +223,36 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
       case AttrCode.ExtendedCommunities:
         if (len % 8 === 0) {
           const c = new Array<Uint8Array>(len >>> 3);
-          for (let i = 0; i < c.length; i++) c[i] = v.subarray(i * 8, i * 8 + 8);
+          for (let i = 0; i < c.length; i++) c[i] = b.subarray(vs + i * 8, vs + i * 8 + 8);
           attrs.extendedCommunities = c;
         } else bad = `EXTENDED_COMMUNITIES length ${len} is not a multiple of 8`;
         break;
       case AttrCode.As4Path: {
-        const segs = decodeAsPath(v, 4);
+        const segs = decodeAsPath(b, 4, vs, ve);
         if (segs) attrs.as4Path = segs;
         else bad = 'AS4_PATH does not parse';
         break;
       }
       case AttrCode.As4Aggregator:
-        if (len === 8) attrs.as4Aggregator = { asn: u32(v, 0), address: formatIPv4(v, 4) };
+        if (len === 8) attrs.as4Aggregator = { asn: u32(b, vs), address: formatIPv4(b, vs + 4) };
         else bad = `AS4_AGGREGATOR length ${len} is not 8`;
         break;
       case AttrCode.LargeCommunities:
         if (len % 12 === 0) {
           const c = new Array<[number, number, number]>(len / 12);
-          for (let i = 0; i < c.length; i++) c[i] = [u32(v, i * 12), u32(v, i * 12 + 4), u32(v, i * 12 + 8)];
+          for (let i = 0; i < c.length; i++) c[i] = [u32(b, vs + i * 12), u32(b, vs + i * 12 + 4), u32(b, vs + i * 12 + 8)];
           attrs.largeCommunities = c;
         } else bad = `LARGE_COMMUNITY length ${len} is not a multiple of 12`;
         break;
       default: {
-        attrs.other.push({ flags, code, value: v });
+        attrs.other.push({ flags, code, value: b.subarray(vs, ve) });
         wire.push(0x10000 | (flags << 8) | code);
         continue;
       }
     }
     if (bad !== undefined) {
       const a = malformedAction(code);
-      attrs.other.push({ flags, code, value: v, error: { code: ErrorCode.Attribute, message: bad, offset: at, action: a } });
+      attrs.other.push({ flags, code, value: b.subarray(vs, ve), error: { code: ErrorCode.Attribute, message: bad, offset: at, action: a } });
       wire.push(0x10000 | (flags << 8) | code);
       if (a === 'treat-as-withdraw' || action === 'none') action = a;
       // A later good copy must not count as a duplicate of a malformed one.

@@ -10,17 +10,21 @@ import { ErrorCode, fail, ok } from '../errors.js';
 import type { DecodeError, Result } from '../errors.js';
 import type { SessionConfig } from '../session.js';
 import { decodePathAttributes, encodePathAttributes } from './attributes.js';
-import { beginMessage, decodeHeader, finishMessage } from './header.js';
-import { decodeNlriField, encodeNlriList } from './nlri/index.js';
+import { beginMessage, bgpMessageLength, decodeHeader, finishMessage } from './header.js';
+import { decodeIPv4Prefixes, decodeNlriField, encodeNlriList } from './nlri/index.js';
+
+const IPV4_UNICAST = 0x0101;
 import type { BgpUpdate, Nlri } from './types.js';
 import { BgpMessageType } from './types.js';
 
 /** An UPDATE, header included. */
 export function decodeUpdate(buf: Uint8Array, cfg: SessionConfig): Result<BgpUpdate> {
+  // Fast path without the header Result; decodeHeader says what is wrong otherwise.
+  const length = bgpMessageLength(buf);
+  if (length >= 19 && length <= buf.length && buf[18] === BgpMessageType.Update) return decodeUpdateBody(buf, 19, length, cfg);
   const h = decodeHeader(buf);
   if (!h.ok) return h;
-  if (h.value.type !== BgpMessageType.Update) return fail(ErrorCode.BgpType, `expected UPDATE (2), got type ${h.value.type}`, 18);
-  return decodeUpdateBody(buf, 19, h.value.length, cfg);
+  return fail(ErrorCode.BgpType, `expected UPDATE (2), got type ${h.value.type}`, 18);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -53,7 +57,10 @@ export function decodeUpdateBody(buf: Uint8Array, start: number, end: number, cf
   if (a.value.addPathGuessed) guessed = true;
   nlriError ??= a.value.nlriError;
   let nlri: Nlri[] = [];
-  if (attrEnd < end) {
+  // The hot path: IPv4 NLRI in the configured mode, straight into the array.
+  const v4AddPath = cfg.addPath.size > 0 && cfg.addPath.has(IPV4_UNICAST);
+  if (attrEnd < end && decodeIPv4Prefixes(buf, attrEnd, end, v4AddPath, nlri) >= 0) {
+    nlri = [];
     const r = decodeNlriField(buf, attrEnd, end, 1, 1, cfg);
     if (!r.ok) return fail(r.error.code, `NLRI: ${r.error.message}`, r.error.offset, r.error.action);
     nlri = r.value.nlri;
