@@ -120,14 +120,31 @@ export class RouterSession {
       }
       counts[bmpMessageTypeIndex(f.type)]!++;
       this.messages++;
-      const r = this.state.decode(f.frame);
+      let r: ReturnType<BmpRouterState['decode']>;
+      try {
+        r = this.state.decode(f.frame);
+      } catch (err) {
+        // The decoder promises not to throw; if it ever does, the same rule as above applies.
+        this.problem('internal-error', `decoder threw at offset ${f.offset}: ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
       if (!r.ok) {
         // Version 4 frames are framed but not decoded: counted as unsupported, like any broken message.
         this.problem(f.version === 3 ? kindOf('bmp', r.error) : 'bmp-unsupported-version', `message at offset ${f.offset}: ${r.error.message}`);
         continue;
       }
       const m = r.value;
-      appendRecordsFromBmp(out, m, this.ctx, time, now);
+      const before = out.length;
+      const seqBefore = this.ctx.seq;
+      try {
+        appendRecordsFromBmp(out, m, this.ctx, time, now);
+      } catch (err) {
+        // A bug met by one router's input must cost that message, not the process or other routers.
+        out.length = before;
+        this.ctx.seq = seqBefore;
+        this.problem('internal-error', `message at offset ${f.offset}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        continue;
+      }
       if (m.type === 4 && m.sysName !== undefined) {
         this.log = routerLogger(this.deps.log, this.router, m.sysName).child({ session: this.id });
         this.log.info({ sys_descr: m.sysDescr }, 'BMP Initiation');

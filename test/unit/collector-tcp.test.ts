@@ -19,6 +19,7 @@ import { createRegistry } from '../../core/metrics.js';
 import { parseCidr } from '../../core/net.js';
 import type { Cidr } from '../../core/net.js';
 import type { BusRecord } from '../../core/records.js';
+import { RecordContext } from '../../collector/records-from-bmp.js';
 import { NdjsonSink } from '../../core/sink.js';
 import type { RecordSink } from '../../core/sink.js';
 import { MemorySink, announce4, concat, endOfRib, initiation, memoryLogger, peer, peerUp, routeMonitoring, stats, termination, until, withdraw4 } from './collector-helpers.js';
@@ -329,5 +330,35 @@ void test('a connection lost without Termination gives router_down with terminat
   const d = sink.ofType('router_down')[0]!;
   assert.equal(d.termination, null);
   assert.match(d.cause, /^connection (closed|error)/);
+  await h.collector.stop();
+});
+
+void test('an exception while converting one message costs that message only: counted, logged, no seq gap', async () => {
+  const sink = new MemorySink();
+  const h = await start(sink);
+  const s = await dial(h.port);
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored below, always called with .call(this)
+  const original = RecordContext.prototype.routerTime;
+  let calls = 0;
+  RecordContext.prototype.routerTime = function (this: RecordContext, ph) {
+    if (++calls === 2) throw new Error('boom');
+    return original.call(this, ph);
+  };
+  try {
+    s.write(concat([announce4(p1, '10.1.0.0/16'), announce4(p1, '10.2.0.0/16'), announce4(p1, '10.3.0.0/16')]));
+    await until(() => sink.ofType('route').length === 2);
+  } finally {
+    RecordContext.prototype.routerTime = original;
+  }
+  assert.deepEqual(
+    sink.ofType('route').map((r) => [r.seq, r.announced[0]?.prefix]),
+    [
+      [2, '10.1.0.0/16'],
+      [3, '10.3.0.0/16'],
+    ],
+  );
+  assert.equal(await metric(h.registry, 'ribwatch_bmp_errors_total', { kind: 'internal-error' }), 1);
+  assert.equal(h.collector.sessions.size, 1);
+  await closeSocket(s);
   await h.collector.stop();
 });
