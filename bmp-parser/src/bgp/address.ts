@@ -15,11 +15,16 @@ export const DEC: readonly string[] = Array.from({ length: 256 }, (_, i) => `${i
 export const SLASH: readonly string[] = Array.from({ length: 129 }, (_, i) => `/${i}`);
 
 let hexGroups: string[] | undefined;
+let hexGroupsColon: string[] | undefined;
 /** "0" .. "ffff", built on first IPv6 use (64 Ki short strings). */
 function hexTable(): string[] {
   if (hexGroups === undefined) {
     hexGroups = new Array<string>(65536);
-    for (let i = 0; i < 65536; i++) hexGroups[i] = i.toString(16);
+    hexGroupsColon = new Array<string>(65536);
+    for (let i = 0; i < 65536; i++) {
+      hexGroups[i] = i.toString(16);
+      hexGroupsColon[i] = hexGroups[i] + ':';
+    }
   }
   return hexGroups;
 }
@@ -67,17 +72,19 @@ function formatGroups(): string {
     }
   }
   const hex = hexTable();
+  const hexc = hexGroupsColon!;
   let s = '';
   if (bestStart < 0) {
-    s = hex[groups[0]!]!;
-    for (let i = 1; i < 8; i++) s += ':' + hex[groups[i]!]!;
-    return s;
+    for (let i = 0; i < 7; i++) s += hexc[groups[i]!]!;
+    return s + hex[groups[7]!]!;
   }
-  for (let i = 0; i < bestStart; i++) s += (i === 0 ? '' : ':') + hex[groups[i]!]!;
-  s += '::';
+  // "a:b:" + ":" + "c:d" — each group before the run carries its colon.
+  for (let i = 0; i < bestStart; i++) s += hexc[groups[i]!]!;
+  s += bestStart === 0 ? '::' : ':';
   const after = bestStart + bestLen;
-  for (let i = after; i < 8; i++) s += (i === after ? '' : ':') + hex[groups[i]!]!;
-  return s;
+  if (after === 8) return s;
+  for (let i = after; i < 7; i++) s += hexc[groups[i]!]!;
+  return s + hex[groups[7]!]!;
 }
 
 /** Parses dotted decimal into 4 bytes at `out[off]`; false when the text is not an IPv4 address. */
