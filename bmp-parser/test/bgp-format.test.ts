@@ -18,7 +18,7 @@ import {
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
-test('well-known communities are shown by name', () => {
+void test('well-known communities are shown by name', () => {
   const cases: [number, string][] = [
     [0xffffff01, 'NO_EXPORT'],
     [0xffffff02, 'NO_ADVERTISE'],
@@ -36,7 +36,7 @@ test('well-known communities are shown by name', () => {
   }
 });
 
-test('other communities are "asn:value"', () => {
+void test('other communities are "asn:value"', () => {
   assert.equal(formatCommunity(0xfde90064), '65001:100');
   assert.equal(formatCommunity(0), '0:0');
   assert.equal(formatCommunity(0xffffffff), '65535:65535');
@@ -44,7 +44,7 @@ test('other communities are "asn:value"', () => {
   assert.equal(parseCommunity('65536:1'), undefined);
 });
 
-test('extended communities: route targets and origins of each administrator type', () => {
+void test('extended communities: route targets and origins of each administrator type', () => {
   assert.equal(formatExtendedCommunity(hex('0002fde800000064')), 'rt:65000:100');
   assert.equal(formatExtendedCommunity(hex('0003fde800000064')), 'soo:65000:100');
   assert.equal(formatExtendedCommunity(hex('0102c00002010005')), 'rt:192.0.2.1:5');
@@ -55,7 +55,7 @@ test('extended communities: route targets and origins of each administrator type
   }
 });
 
-test('extended communities: EVPN, color, encapsulation, flowspec actions; unknown ones as hex', () => {
+void test('extended communities: EVPN, color, encapsulation, flowspec actions; unknown ones as hex', () => {
   assert.equal(formatExtendedCommunity(hex('0600000000000005')), 'mac-mobility:5');
   assert.equal(formatExtendedCommunity(hex('0603001122334455')), 'router-mac:00:11:22:33:44:55');
   assert.equal(formatExtendedCommunity(hex('030b000000000064')), 'color:0:100');
@@ -66,11 +66,11 @@ test('extended communities: EVPN, color, encapsulation, flowspec actions; unknow
   assert.equal(formatExtendedCommunity(parseExtendedCommunity('0x4277112233445566')!), '0x4277112233445566');
 });
 
-test('large communities are "global:local1:local2"', () => {
+void test('large communities are "global:local1:local2"', () => {
   assert.equal(formatLargeCommunity([4200000000, 1, 4294967295]), '4200000000:1:4294967295');
 });
 
-test('IPv6 text follows RFC 5952: lower case, no leading zeros, longest zero run compressed, first on a tie', () => {
+void test('IPv6 text follows RFC 5952: lower case, no leading zeros, longest zero run compressed, first on a tie', () => {
   const cases: [string, string][] = [
     ['20010db8000000000000000000000001', '2001:db8::1'],
     ['20010db8000000010001000100010001', '2001:db8:0:1:1:1:1:1'], // a single zero group is not compressed (§4.2.2)
@@ -88,14 +88,14 @@ test('IPv6 text follows RFC 5952: lower case, no leading zeros, longest zero run
   }
 });
 
-test('address and prefix parsing rejects what is not an address', () => {
+void test('address and prefix parsing rejects what is not an address', () => {
   for (const bad of ['1.2.3', '1.2.3.256', '1::2::3', ':1', '1:2:3:4:5:6:7:8:9', '12345::', 'x::1', '']) assert.equal(parseIp(bad), undefined, bad);
   assert.equal(parsePrefix('10.0.0.0/33'), undefined);
   assert.equal(parsePrefix('2001:db8::/129'), undefined);
   assert.deepEqual(parsePrefix('10.0.0.0/8')?.len, 8);
 });
 
-test('route distinguisher text round-trips through its 8 octets for types 0, 1, 2 and an unknown type', () => {
+void test('route distinguisher text round-trips through its 8 octets for types 0, 1, 2 and an unknown type', () => {
   for (const [h, text] of [
     ['0000fde800000064', '65000:100'],
     ['0001c00002010005', '192.0.2.1:5'],

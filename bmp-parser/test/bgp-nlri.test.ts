@@ -39,13 +39,13 @@ function roundTrips(buf: Uint8Array, cfg: SessionConfig = DEFAULT_SESSION): void
 }
 const addPath = (...keys: [number, number][]): SessionConfig => ({ fourOctetAs: true, addPath: new Set(keys.map(([a, s]) => afiSafiKey(a, s))), trialParse: true });
 
-test('IPv4 NLRI host bits past the prefix length are cleared (11.13.0.0/13 on the wire is 11.8.0.0/13)', () => {
+void test('IPv4 NLRI host bits past the prefix length are cleared (11.13.0.0/13 on the wire is 11.8.0.0/13)', () => {
   // bgpdump's updates.nlri_mask_trailing_bits: /13 with octets 0b 0d.
   const u = decoded(update('', '', '0d 0b 0d'));
   assert.deepEqual(u.nlri, [{ prefix: '11.8.0.0/13', pathId: null }]);
 });
 
-test('IPv4 NLRI of length 0, 32 and in between decode to dotted text', () => {
+void test('IPv4 NLRI of length 0, 32 and in between decode to dotted text', () => {
   const u = decoded(update('', '', '00 20c000020f 18c63364 09ff80'));
   assert.deepEqual(
     u.nlri.map((n) => n.prefix),
@@ -53,7 +53,7 @@ test('IPv4 NLRI of length 0, 32 and in between decode to dotted text', () => {
   );
 });
 
-test('IPv4 withdrawn routes decode like NLRI and are not an End-of-RIB', () => {
+void test('IPv4 withdrawn routes decode like NLRI and are not an End-of-RIB', () => {
   const u = decoded(update('18 0a0000 10 ac10', '', ''));
   assert.deepEqual(u.withdrawn, [
     { prefix: '10.0.0.0/24', pathId: null },
@@ -62,13 +62,13 @@ test('IPv4 withdrawn routes decode like NLRI and are not an End-of-RIB', () => {
   assert.equal(u.endOfRib, undefined);
 });
 
-test('an IPv4 prefix length above 32 fails the UPDATE with RW_ERR_NLRI', () => {
+void test('an IPv4 prefix length above 32 fails the UPDATE with RW_ERR_NLRI', () => {
   const r = decodeUpdate(update('', '', '21 0a000000 00'), DEFAULT_SESSION);
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Nlri);
 });
 
-test('IPv6 unicast in MP_REACH: global + link-local next hop (RFC 2545 §3) and RFC 5952 prefix text', () => {
+void test('IPv6 unicast in MP_REACH: global + link-local next hop (RFC 2545 §3) and RFC 5952 prefix text', () => {
   const nh = '20010db8000000000000000000000001 fe800000000000000000000000000001';
   // 2001:db8::/32, 2001:db8:1::/64, 2001:db8:0:0:1:0:0:1/128 (tie between two zero runs: the first is compressed), ::/0
   const buf = update('', mpReach(2, 1, nh, '20 20010db8  40 20010db800010000  80 20010db8000000000001000000000001  00'), '');
@@ -84,12 +84,12 @@ test('IPv6 unicast in MP_REACH: global + link-local next hop (RFC 2545 §3) and 
   roundTrips(buf);
 });
 
-test('an IPv6 prefix with host bits set is masked (2001:db8:ffff::/33 is 2001:db8:8000::/33)', () => {
+void test('an IPv6 prefix with host bits set is masked (2001:db8:ffff::/33 is 2001:db8:8000::/33)', () => {
   const u = decoded(update('', mpReach(2, 1, '20010db8000000000000000000000001', '21 20010db8ff'), ''));
   assert.equal(u.attributes.mpReach!.nlri[0]!.prefix, '2001:db8:8000::/33');
 });
 
-test('IPv4 NLRI with an IPv6 next hop (RFC 8950) is accepted', () => {
+void test('IPv4 NLRI with an IPv6 next hop (RFC 8950) is accepted', () => {
   const buf = update('', mpReach(1, 1, '20010db8000000000000000000000001', '18 c63364'), '');
   const mp = decoded(buf).attributes.mpReach!;
   assert.deepEqual(mp.nextHops, ['2001:db8::1']);
@@ -97,21 +97,21 @@ test('IPv4 NLRI with an IPv6 next hop (RFC 8950) is accepted', () => {
   roundTrips(buf);
 });
 
-test('labeled unicast (RFC 8277): label 1000 with bottom of stack, prefix after the label', () => {
+void test('labeled unicast (RFC 8277): label 1000 with bottom of stack, prefix after the label', () => {
   // length 48 bits = 24 label + 24 prefix; label field 0x003e81 = label 1000, S=1
   const buf = update('', mpReach(1, 4, 'c0000201', '30 003e81 0a0101'), '');
   assert.deepEqual(decoded(buf).attributes.mpReach!.nlri, [{ prefix: '10.1.1.0/24', pathId: null, labels: [1000] }]);
   roundTrips(buf);
 });
 
-test('labeled unicast with a two-label stack reads until the bottom-of-stack bit', () => {
+void test('labeled unicast with a two-label stack reads until the bottom-of-stack bit', () => {
   // 72 bits: labels 16 (S=0) and 17 (S=1), then /24
   const buf = update('', mpReach(1, 4, 'c0000201', '48 000100 000111 0a0101'), '');
   assert.deepEqual(decoded(buf).attributes.mpReach!.nlri[0]!.labels, [16, 17]);
   roundTrips(buf);
 });
 
-test('labeled withdrawal with label 0x800000 (RFC 8277 §2.4) and the RFC 3107 compat value 0x000000', () => {
+void test('labeled withdrawal with label 0x800000 (RFC 8277 §2.4) and the RFC 3107 compat value 0x000000', () => {
   const buf = update('', mpUnreach(1, 4, '30 800000 0a0101  30 000000 0a0202'), '');
   const w = decoded(buf).attributes.mpUnreach!.withdrawn;
   assert.deepEqual(w[0], { prefix: '10.1.1.0/24', pathId: null, labels: [0x80000] });
@@ -120,7 +120,7 @@ test('labeled withdrawal with label 0x800000 (RFC 8277 §2.4) and the RFC 3107 c
   roundTrips(buf);
 });
 
-test('a label with traffic-class bits is kept as rawLabels so encode reproduces it', () => {
+void test('a label with traffic-class bits is kept as rawLabels so encode reproduces it', () => {
   const buf = update('', mpReach(1, 4, 'c0000201', '30 003e8b 0a0101'), '');
   const n = decoded(buf).attributes.mpReach!.nlri[0]!;
   assert.deepEqual(n.labels, [1000]);
@@ -128,7 +128,7 @@ test('a label with traffic-class bits is kept as rawLabels so encode reproduces 
   roundTrips(buf);
 });
 
-test('VPNv4 (RFC 4364 §4.3.4): label, RD type 0, prefix; next hop with its zero RD stripped', () => {
+void test('VPNv4 (RFC 4364 §4.3.4): label, RD type 0, prefix; next hop with its zero RD stripped', () => {
   // 112 bits = 24 label + 64 RD + 24 prefix; RD 0:65000:100
   const buf = update('', mpReach(1, 128, '0000000000000000 c0000201', '70 000101 0000fde800000064 0a0203'), '');
   const mp = decoded(buf).attributes.mpReach!;
@@ -137,7 +137,7 @@ test('VPNv4 (RFC 4364 §4.3.4): label, RD type 0, prefix; next hop with its zero
   roundTrips(buf);
 });
 
-test('route distinguishers of type 1 (IPv4:n), type 2 (4-octet AS:n) and type 2 with a small AS ("65000L:7")', () => {
+void test('route distinguishers of type 1 (IPv4:n), type 2 (4-octet AS:n) and type 2 with a small AS ("65000L:7")', () => {
   const buf = update(
     '',
     mpReach(1, 128, '0000000000000000 c0000201', '70 000101 0001c00002010005 0a0203  70 000101 0002fa56ea000007 0a0204  70 000101 00020000fde80007 0a0205'),
@@ -150,7 +150,7 @@ test('route distinguishers of type 1 (IPv4:n), type 2 (4-octet AS:n) and type 2 
   roundTrips(buf);
 });
 
-test('Juniper VPNv4 with a bare 16-byte IPv6 next hop (no RD) is accepted and re-encoded as received', () => {
+void test('Juniper VPNv4 with a bare 16-byte IPv6 next hop (no RD) is accepted and re-encoded as received', () => {
   // Seen from 203.0.113.19 in pmacct 208 (EXPECTED.md §2 quirk 3): tshark calls it an unknown next hop length.
   const buf = update('', mpReach(1, 128, '00000000000000000000ffffcb007113', '70 000101 0000fde800000064 0a0203'), '');
   const mp = decoded(buf).attributes.mpReach!;
@@ -159,7 +159,7 @@ test('Juniper VPNv4 with a bare 16-byte IPv6 next hop (no RD) is accepted and re
   roundTrips(buf);
 });
 
-test('VPNv6 (RFC 4659): 24-byte next hop (RD + IPv6) and 48-byte (two of them)', () => {
+void test('VPNv6 (RFC 4659): 24-byte next hop (RD + IPv6) and 48-byte (two of them)', () => {
   const nh24 = '0000000000000000 20010db8000000000000000000000001';
   const nh48 = nh24 + ' 0000000000000000 fe800000000000000000000000000001';
   const nlri = '98 000101 0000fde800000064 20010db800000000'; // 24+64+64 = 152 bits
@@ -171,7 +171,7 @@ test('VPNv6 (RFC 4659): 24-byte next hop (RD + IPv6) and 48-byte (two of them)',
   roundTrips(update('', mpReach(2, 128, nh48, nlri), ''));
 });
 
-test('EVPN route types 1-5 decode their fields and keys, and re-encode byte for byte', () => {
+void test('EVPN route types 1-5 decode their fields and keys, and re-encode byte for byte', () => {
   const rd = '0000fde800000001'; // 65000:1
   const esi = '00112233445566778899';
   const t1 = '01 19 ' + rd + esi + '00000005' + '000641'; // Ethernet A-D, tag 5, label field 0x000641
@@ -205,7 +205,7 @@ test('EVPN route types 1-5 decode their fields and keys, and re-encode byte for 
   roundTrips(buf);
 });
 
-test('an EVPN route of unknown type, or a known type with a bad layout, keeps only its raw bytes', () => {
+void test('an EVPN route of unknown type, or a known type with a bad layout, keeps only its raw bytes', () => {
   const buf = update('', mpReach(25, 70, 'c0000201', '09 03 aabbcc  02 02 0102'), '');
   const nlri = decoded(buf).attributes.mpReach!.nlri;
   assert.deepEqual(nlri.map((n) => n.prefix), ['[9]:[aabbcc]', '[2]:[0102]']);
@@ -213,7 +213,7 @@ test('an EVPN route of unknown type, or a known type with a bad layout, keeps on
   roundTrips(buf);
 });
 
-test('an unknown AFI/SAFI (IPv4 flowspec, SAFI 133) keeps its NLRI raw and re-encodes it unchanged', () => {
+void test('an unknown AFI/SAFI (IPv4 flowspec, SAFI 133) keeps its NLRI raw and re-encodes it unchanged', () => {
   // RFC 8955: NLRI length 5, destination prefix component 192.0.2.0/24; a next hop of length 0.
   const buf = update('', mpReach(1, 133, '', '05 01 18 c00002'), '');
   const mp = decoded(buf).attributes.mpReach!;
@@ -223,7 +223,7 @@ test('an unknown AFI/SAFI (IPv4 flowspec, SAFI 133) keeps its NLRI raw and re-en
   roundTrips(buf);
 });
 
-test('ADD-PATH path identifiers are read when the session has ADD-PATH for the family', () => {
+void test('ADD-PATH path identifiers are read when the session has ADD-PATH for the family', () => {
   const u = decoded(update('', '', '00000001 18 0a0000  00000002 18 0a0000'), addPath([1, 1]));
   assert.deepEqual(u.nlri, [
     { prefix: '10.0.0.0/24', pathId: 1 },
@@ -232,14 +232,14 @@ test('ADD-PATH path identifiers are read when the session has ADD-PATH for the f
   assert.equal(u.addPathGuessed, undefined);
 });
 
-test('trial parsing finds path identifiers the session did not negotiate, and says so', () => {
+void test('trial parsing finds path identifiers the session did not negotiate, and says so', () => {
   // Without path IDs: four /0 ... then /1 and a length byte 0xc0 = 192 > 32: impossible, so retried with path IDs.
   const u = decoded(update('', '', '00000001 18 c00002'));
   assert.deepEqual(u.nlri, [{ prefix: '192.0.2.0/24', pathId: 1 }]);
   assert.equal(u.addPathGuessed, true);
 });
 
-test('Huawei labeled unicast carries path IDs without ADD-PATH in Peer Up: trial parsing decodes them', () => {
+void test('Huawei labeled unicast carries path IDs without ADD-PATH in Peer Up: trial parsing decodes them', () => {
   // EXPECTED.md §2 quirk 2: 13 UPDATE blocks in pmacct 208 parse only with a path ID.
   const buf = update('', mpReach(1, 4, 'c0000201', '00000001 30 003e81 0a0101'), '');
   const u = decoded(buf);
@@ -248,7 +248,7 @@ test('Huawei labeled unicast carries path IDs without ADD-PATH in Peer Up: trial
   roundTrips(buf); // the encoder writes path IDs when the Nlri carry them
 });
 
-test('the configured ADD-PATH mode wins when it parses: 00000000 20 c000020f is path 0, 192.0.2.15/32', () => {
+void test('the configured ADD-PATH mode wins when it parses: 00000000 20 c000020f is path 0, 192.0.2.15/32', () => {
   // EXPECTED.md §2: the same 9 bytes also parse as four 0.0.0.0/0 plus 192.0.2.15/32.
   const bytes = '00000000 20 c000020f';
   assert.deepEqual(decoded(update('', '', bytes), addPath([1, 1])).nlri, [{ prefix: '192.0.2.15/32', pathId: 0 }]);
@@ -258,25 +258,25 @@ test('the configured ADD-PATH mode wins when it parses: 00000000 20 c000020f is 
   );
 });
 
-test('a session with ADD-PATH whose peer sends none is decoded without path IDs by trial parsing', () => {
+void test('a session with ADD-PATH whose peer sends none is decoded without path IDs by trial parsing', () => {
   const u = decoded(update('', '', '18 0a0000'), addPath([1, 1]));
   assert.deepEqual(u.nlri, [{ prefix: '10.0.0.0/24', pathId: null }]);
   assert.equal(u.addPathGuessed, true);
 });
 
-test('with trialParse off, NLRI that do not parse in the configured mode fail with RW_ERR_NLRI', () => {
+void test('with trialParse off, NLRI that do not parse in the configured mode fail with RW_ERR_NLRI', () => {
   const r = decodeUpdate(update('', '', '00000001 18 c00002'), { fourOctetAs: true, addPath: new Set(), trialParse: false });
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Nlri);
 });
 
-test('MP_REACH NLRI that parse in neither mode fail the UPDATE with RW_ERR_NLRI', () => {
+void test('MP_REACH NLRI that parse in neither mode fail the UPDATE with RW_ERR_NLRI', () => {
   const r = decodeUpdate(update('', mpReach(2, 1, '20010db8000000000000000000000001', '81 20'), ''), DEFAULT_SESSION);
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Nlri);
 });
 
-test('VPN NLRI with ADD-PATH in MP_UNREACH (BMPv4 stateless capture shape) decode per family config', () => {
+void test('VPN NLRI with ADD-PATH in MP_UNREACH (BMPv4 stateless capture shape) decode per family config', () => {
   const cfg = addPath([1, 128]);
   const buf = update('', mpUnreach(1, 128, '00000007 70 800000 0000fde800000064 0a0203'), '');
   const w = decoded(buf, cfg).attributes.mpUnreach!.withdrawn;
@@ -284,7 +284,7 @@ test('VPN NLRI with ADD-PATH in MP_UNREACH (BMPv4 stateless capture shape) decod
   roundTrips(buf, cfg);
 });
 
-test('real bytes (bgpdump updates.nlri_mask_trailing_bits, AS7018 2010): one /13 with host bits, then a lone length octet', () => {
+void test('real bytes (bgpdump updates.nlri_mask_trailing_bits, AS7018 2010): one /13 with host bits, then a lone length octet', () => {
   // bgpdump prints one route, 11.8.0.0/13. The trailing 0b is an NLRI cut short: the prefixes before
   // it are kept and nlriError says so; a malformed length (> 32) would still fail the UPDATE.
   const buf = hex(
@@ -298,7 +298,7 @@ test('real bytes (bgpdump updates.nlri_mask_trailing_bits, AS7018 2010): one /13
   assert.deepEqual(u.attributes.communities, [0x1b0b0d0b]);
 });
 
-test('real bytes (pmacct 208, Huawei Loc-RIB 203.0.113.23): labeled unicast with path ID 0 is one route, not four empty ones', () => {
+void test('real bytes (pmacct 208, Huawei Loc-RIB 203.0.113.23): labeled unicast with path ID 0 is one route, not four empty ones', () => {
   // The "independent count" in EXPECTED.md §2 reads 00000000 38 ... without path IDs as four
   // zero-length labeled NLRI plus one; a labeled NLRI needs at least its 24 label bits (RFC 8277
   // §2), so that reading is invalid and trial parsing takes the path ID. 37 v4 + 29 v6 such

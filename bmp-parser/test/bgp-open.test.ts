@@ -47,7 +47,7 @@ const CAPS =
 const capsLen = CAPS.replace(/\s+/g, '').length / 2;
 const OPEN_ONE_PARAM = message(1, '04 5ba0 005a c0000201 ' + len1(capsLen + 2) + ' 02 ' + len1(capsLen) + CAPS);
 
-test('OPEN header fields and every known capability decode to their values', () => {
+void test('OPEN header fields and every known capability decode to their values', () => {
   const o = opened(OPEN_ONE_PARAM);
   assert.equal(o.version, 4);
   assert.equal(o.myAs, 23456);
@@ -73,11 +73,11 @@ test('OPEN header fields and every known capability decode to their values', () 
   assert.equal(toHex(c.all[8]!.value), '0102');
 });
 
-test('a decoded OPEN re-encodes byte for byte', () => {
+void test('a decoded OPEN re-encodes byte for byte', () => {
   assert.equal(toHex(encodeOpen(opened(OPEN_ONE_PARAM))), toHex(OPEN_ONE_PARAM));
 });
 
-test('one capability per optional parameter (Cisco style) keeps its layout on re-encode', () => {
+void test('one capability per optional parameter (Cisco style) keeps its layout on re-encode', () => {
   const buf = message(1, '04 fde9 00b4 c0000202 14  02 06 01 04 00010001  02 02 02 00  02 06 41 04 0000fde9');
   const o = opened(buf);
   assert.equal(o.parameters!.length, 3);
@@ -86,7 +86,7 @@ test('one capability per optional parameter (Cisco style) keeps its layout on re
   assert.equal(toHex(encodeOpen(o)), toHex(buf));
 });
 
-test('RFC 9072 extended optional parameters (255, 255, 2-octet length) decode and re-encode', () => {
+void test('RFC 9072 extended optional parameters (255, 255, 2-octet length) decode and re-encode', () => {
   const capBody = '01 04 00010001 41 04 fa56ea00';
   const cb = capBody.replace(/\s+/g, '');
   const params = '02' + len2(cb.length / 2) + cb;
@@ -98,18 +98,18 @@ test('RFC 9072 extended optional parameters (255, 255, 2-octet length) decode an
   assert.equal(toHex(encodeOpen(o)), toHex(buf));
 });
 
-test('a malformed 4-octet AS capability is kept in all but not interpreted; asn falls back to My AS', () => {
+void test('a malformed 4-octet AS capability is kept in all but not interpreted; asn falls back to My AS', () => {
   const o = opened(message(1, '04 fde9 005a c0000201 06 02 04 41 02 0001'));
   assert.equal(o.capabilities.fourOctetAs, undefined);
   assert.equal(o.capabilities.all.length, 1);
   assert.equal(o.asn, 65001);
 });
 
-test('BGP identifier 0.0.0.0 (6WIND/FRR Peer Up) is decoded, not rejected', () => {
+void test('BGP identifier 0.0.0.0 (6WIND/FRR Peer Up) is decoded, not rejected', () => {
   assert.equal(opened(message(1, '04 fde9 005a 00000000 00')).bgpId, '0.0.0.0');
 });
 
-test('optional parameters running past the OPEN, or a capability past its parameter, fail with an error value', () => {
+void test('optional parameters running past the OPEN, or a capability past its parameter, fail with an error value', () => {
   const r1 = decodeOpen(message(1, '04 fde9 005a c0000201 10 02 02 0200'));
   assert.equal(r1.ok, false);
   if (!r1.ok) assert.equal(r1.error.code, ErrorCode.Length);
@@ -120,7 +120,7 @@ test('optional parameters running past the OPEN, or a capability past its parame
   if (!r3.ok) assert.equal(r3.error.code, ErrorCode.Short);
 });
 
-test('truncating an OPEN at every byte returns an error value, never throws', () => {
+void test('truncating an OPEN at every byte returns an error value, never throws', () => {
   for (let cut = 0; cut < OPEN_ONE_PARAM.length; cut++) {
     assert.equal(decodeOpen(OPEN_ONE_PARAM.subarray(0, cut)).ok, false);
     const patched = OPEN_ONE_PARAM.slice(0, cut);
@@ -132,7 +132,7 @@ test('truncating an OPEN at every byte returns an error value, never throws', ()
   }
 });
 
-test('encodeOpen builds capabilities from fields when none are given raw, and My AS becomes AS_TRANS for a 4-octet ASN', () => {
+void test('encodeOpen builds capabilities from fields when none are given raw, and My AS becomes AS_TRANS for a 4-octet ASN', () => {
   const buf = encodeOpen({
     version: 4,
     holdTime: 180,
@@ -146,7 +146,7 @@ test('encodeOpen builds capabilities from fields when none are given raw, and My
   assert.equal(o.parameters!.length, 1);
 });
 
-test('NOTIFICATION Cease subcodes (RFC 4486) are named', () => {
+void test('NOTIFICATION Cease subcodes (RFC 4486) are named', () => {
   const names = [1, 2, 3, 4, 5, 6, 7, 8].map((s) => notificationSubcodeName(6, s));
   assert.deepEqual(names, [
     'Maximum Number of Prefixes Reached',
@@ -160,7 +160,7 @@ test('NOTIFICATION Cease subcodes (RFC 4486) are named', () => {
   ]);
 });
 
-test('NOTIFICATION Cease/Maximum Number of Prefixes Reached keeps its data (AFI, SAFI, limit)', () => {
+void test('NOTIFICATION Cease/Maximum Number of Prefixes Reached keeps its data (AFI, SAFI, limit)', () => {
   const buf = message(3, '06 01 0001 01 000003e8');
   const r = decodeNotification(buf);
   assert.ok(r.ok);
@@ -171,7 +171,7 @@ test('NOTIFICATION Cease/Maximum Number of Prefixes Reached keeps its data (AFI,
   assert.equal(toHex(encodeNotification(r.value)), toHex(buf));
 });
 
-test('NOTIFICATION names for RFC 4271 errors, hold timer, FSM (RFC 6608), ROUTE-REFRESH (RFC 7313); unknown is "unknown"', () => {
+void test('NOTIFICATION names for RFC 4271 errors, hold timer, FSM (RFC 6608), ROUTE-REFRESH (RFC 7313); unknown is "unknown"', () => {
   const name = (code: number, sub: number): [string, string] => {
     const r = decodeNotification(message(3, len1(code) + len1(sub)));
     assert.ok(r.ok);
@@ -188,20 +188,20 @@ test('NOTIFICATION names for RFC 4271 errors, hold timer, FSM (RFC 6608), ROUTE-
   assert.deepEqual(name(99, 1), ['unknown', 'unknown']);
 });
 
-test('an RFC 8203 shutdown communication is decoded from Cease/Administrative Shutdown', () => {
+void test('an RFC 8203 shutdown communication is decoded from Cease/Administrative Shutdown', () => {
   const data = shutdownCommunicationData('maintenance: ticket 42');
   const r = decodeNotification(encodeNotification({ code: 6, subcode: 2, data }));
   assert.ok(r.ok);
   if (r.ok) assert.equal(r.value.shutdownCommunication, 'maintenance: ticket 42');
 });
 
-test('a NOTIFICATION shorter than code and subcode is an error value', () => {
+void test('a NOTIFICATION shorter than code and subcode is an error value', () => {
   const r = decodeNotification(message(3, '06'));
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Short);
 });
 
-test('KEEPALIVE, ROUTE-REFRESH and an unknown type decode through decodeBgpMessage and re-encode', () => {
+void test('KEEPALIVE, ROUTE-REFRESH and an unknown type decode through decodeBgpMessage and re-encode', () => {
   const ka = message(4, '');
   const rr = message(5, '0002 00 01');
   const unk = message(9, 'abcdef');
@@ -221,13 +221,13 @@ test('KEEPALIVE, ROUTE-REFRESH and an unknown type decode through decodeBgpMessa
   }
 });
 
-test('a KEEPALIVE with a body is a length error', () => {
+void test('a KEEPALIVE with a body is a length error', () => {
   const r = decodeBgpMessage(message(4, '00'), DEFAULT_SESSION);
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Length);
 });
 
-test('decodeBgpMessage dispatches OPEN and NOTIFICATION to their decoders', () => {
+void test('decodeBgpMessage dispatches OPEN and NOTIFICATION to their decoders', () => {
   const o = decodeBgpMessage(OPEN_ONE_PARAM, DEFAULT_SESSION);
   assert.ok(o.ok && o.value.type === 'open' && o.value.open.asn === 4200000000);
   const n = decodeBgpMessage(message(3, '0602'), DEFAULT_SESSION);

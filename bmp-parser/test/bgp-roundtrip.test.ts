@@ -245,7 +245,7 @@ const CONFIGS: readonly SessionConfig[] = [
   { fourOctetAs: true, addPath: new Set([afiSafiKey(1, 1), afiSafiKey(1, 128), afiSafiKey(25, 70)]), trialParse: true },
 ];
 
-test('3000 generated UPDATEs decode to what was encoded and re-encode to the same bytes', () => {
+void test('3000 generated UPDATEs decode to what was encoded and re-encode to the same bytes', () => {
   for (let seed = 1; seed <= 3000; seed++) {
     const r = new Prng(seed);
     const cfg = CONFIGS[seed % CONFIGS.length]!;
@@ -260,7 +260,7 @@ test('3000 generated UPDATEs decode to what was encoded and re-encode to the sam
   }
 });
 
-test('generated UPDATEs cut at a random byte return an error value, never throw (2000 cases)', () => {
+void test('generated UPDATEs cut at a random byte return an error value, never throw (2000 cases)', () => {
   for (let seed = 1; seed <= 2000; seed++) {
     const r = new Prng(seed * 7919);
     const cfg = CONFIGS[seed % CONFIGS.length]!;
@@ -276,7 +276,7 @@ test('generated UPDATEs cut at a random byte return an error value, never throw 
 
 const CAP_CODES = [1, 2, 6, 64, 65, 69, 70, 73, 128, 5, 9, 71, 200];
 
-test('2000 generated OPENs decode to their capabilities and re-encode to the same bytes', () => {
+void test('2000 generated OPENs decode to their capabilities and re-encode to the same bytes', () => {
   for (let seed = 1; seed <= 2000; seed++) {
     const r = new Prng(seed + 100000);
     const fourOctetAs = r.bool() ? r.u32() : undefined;
@@ -330,7 +330,7 @@ test('2000 generated OPENs decode to their capabilities and re-encode to the sam
   }
 });
 
-test('1000 generated NOTIFICATIONs round-trip and always carry names', () => {
+void test('1000 generated NOTIFICATIONs round-trip and always carry names', () => {
   for (let seed = 1; seed <= 1000; seed++) {
     const r = new Prng(seed + 200000);
     const n = { code: r.int(10), subcode: r.int(13), data: r.bytes(r.int(40)) };

@@ -39,7 +39,7 @@ const TYPICAL =
   'c0 08 08 fde90064 ffffff01' +
   'c0 20 0c fa56ea00 00000001 00000002';
 
-test('a typical announcement decodes every attribute to its value', () => {
+void test('a typical announcement decodes every attribute to its value', () => {
   const u = decoded(update('', TYPICAL, '18 c63364'));
   const a = u.attributes;
   assert.equal(a.origin, 0);
@@ -56,7 +56,7 @@ test('a typical announcement decodes every attribute to its value', () => {
   roundTrips(update('', TYPICAL, '18 c63364'));
 });
 
-test('ATOMIC_AGGREGATE, AGGREGATOR (4-octet), ORIGINATOR_ID, CLUSTER_LIST (RFC 4456) and EXTENDED_COMMUNITIES', () => {
+void test('ATOMIC_AGGREGATE, AGGREGATOR (4-octet), ORIGINATOR_ID, CLUSTER_LIST (RFC 4456) and EXTENDED_COMMUNITIES', () => {
   const attrs =
     '40 01 01 02' +
     '40 02 00' + // empty AS_PATH (iBGP)
@@ -76,7 +76,7 @@ test('ATOMIC_AGGREGATE, AGGREGATOR (4-octet), ORIGINATOR_ID, CLUSTER_LIST (RFC 4
   roundTrips(update('', attrs, ''));
 });
 
-test('a 2-octet session reads AS_PATH and AGGREGATOR with 2-octet ASNs, and AS4_PATH/AS4_AGGREGATOR with 4', () => {
+void test('a 2-octet session reads AS_PATH and AGGREGATOR with 2-octet ASNs, and AS4_PATH/AS4_AGGREGATOR with 4', () => {
   const attrs =
     '40 02 08 02 03 fde9 5ba0 5ba0' + // 65001 23456 23456
     'c0 07 06 5ba0 c0000202' +
@@ -94,7 +94,7 @@ test('a 2-octet session reads AS_PATH and AGGREGATOR with 2-octet ASNs, and AS4_
   roundTrips(buf, twoOctet);
 });
 
-test('effectiveAsPath ignores AS4_PATH when it is longer than AS_PATH, and on a 4-octet session', () => {
+void test('effectiveAsPath ignores AS4_PATH when it is longer than AS_PATH, and on a 4-octet session', () => {
   assert.equal(
     formatAsPath(effectiveAsPath({ twoOctetAs: true, asPath: [{ type: 2, asns: [23456] }], as4Path: [{ type: 2, asns: [1, 2] }] })),
     '23456',
@@ -120,7 +120,7 @@ test('effectiveAsPath ignores AS4_PATH when it is longer than AS_PATH, and on a 
   );
 });
 
-test('6WIND/FRR bug: a 2-octet AS_PATH on a 4-octet session is read as 2-octet and flagged twoOctetAs', () => {
+void test('6WIND/FRR bug: a 2-octet AS_PATH on a 4-octet session is read as 2-octet and flagged twoOctetAs', () => {
   // pmacct 205/206: 2 Route Monitoring messages carry this; NetGauze rejects them.
   const buf = update('', '40 01 01 00  40 02 06 02 02 fde9 fde8  40 03 04 c0000201', '18 0a0000');
   const u = decoded(buf);
@@ -130,7 +130,7 @@ test('6WIND/FRR bug: a 2-octet AS_PATH on a 4-octet session is read as 2-octet a
   roundTrips(buf);
 });
 
-test('without trial parsing, the same AS_PATH is a malformed attribute (treat-as-withdraw), not a failed UPDATE', () => {
+void test('without trial parsing, the same AS_PATH is a malformed attribute (treat-as-withdraw), not a failed UPDATE', () => {
   const u = decoded(update('', '40 02 06 02 02 fde9 fde8', '18 0a0000'), { fourOctetAs: true, addPath: new Set(), trialParse: false });
   assert.equal(u.attributes.asPath, undefined);
   assert.equal(u.attributes.other.length, 1);
@@ -140,7 +140,7 @@ test('without trial parsing, the same AS_PATH is a malformed attribute (treat-as
   assert.deepEqual(u.nlri, [{ prefix: '10.0.0.0/24', pathId: null }]);
 });
 
-test('an unknown attribute is kept raw with its flags (optional, transitive, partial) and re-encoded unchanged', () => {
+void test('an unknown attribute is kept raw with its flags (optional, transitive, partial) and re-encoded unchanged', () => {
   const buf = update('', '40 01 01 00  e0 63 03 010203  40 03 04 c0000201', '');
   const a = decoded(buf).attributes;
   assert.equal(a.other.length, 1);
@@ -151,7 +151,7 @@ test('an unknown attribute is kept raw with its flags (optional, transitive, par
   roundTrips(buf);
 });
 
-test('the Extended Length flag is honoured on read and kept on write, even for a short attribute', () => {
+void test('the Extended Length flag is honoured on read and kept on write, even for a short attribute', () => {
   // Cisco and others set Extended Length on MP_REACH and on attributes that do not need it.
   const buf = update('', '50 01 0001 00  50 02 0006 02 01 0000fde9  d0 63 0002 abcd', '');
   const a = decoded(buf).attributes;
@@ -161,12 +161,12 @@ test('the Extended Length flag is honoured on read and kept on write, even for a
   roundTrips(buf);
 });
 
-test('attributes come back in their wire order (MP_REACH first, as some speakers send it)', () => {
+void test('attributes come back in their wire order (MP_REACH first, as some speakers send it)', () => {
   const buf = update('', '900e 000b 0001 01 04 c0000201 00 08 0a   40 01 01 00  40 02 00', '');
   roundTrips(buf);
 });
 
-test('RFC 7606: a malformed ORIGIN is kept in other with an error; the rest of the UPDATE decodes (treat-as-withdraw)', () => {
+void test('RFC 7606: a malformed ORIGIN is kept in other with an error; the rest of the UPDATE decodes (treat-as-withdraw)', () => {
   const buf = update('', '40 01 01 05  40 02 00  40 03 04 c0000201', '18 0a0000');
   const u = decoded(buf);
   assert.equal(u.attributes.origin, undefined);
@@ -178,7 +178,7 @@ test('RFC 7606: a malformed ORIGIN is kept in other with an error; the rest of t
   roundTrips(buf);
 });
 
-test('RFC 7606 §7: a malformed AGGREGATOR or ATOMIC_AGGREGATE is attribute-discard', () => {
+void test('RFC 7606 §7: a malformed AGGREGATOR or ATOMIC_AGGREGATE is attribute-discard', () => {
   const u = decoded(update('', '40 01 01 00  c0 07 05 0001020304  40 06 01 00', ''));
   assert.deepEqual(
     u.attributes.other.map((o) => [o.code, o.error?.action]),
@@ -190,7 +190,7 @@ test('RFC 7606 §7: a malformed AGGREGATOR or ATOMIC_AGGREGATE is attribute-disc
   assert.equal(u.action, 'attribute-discard');
 });
 
-test('malformed lengths of NEXT_HOP, MED, LOCAL_PREF, COMMUNITIES, CLUSTER_LIST and LARGE_COMMUNITY are each caught', () => {
+void test('malformed lengths of NEXT_HOP, MED, LOCAL_PREF, COMMUNITIES, CLUSTER_LIST and LARGE_COMMUNITY are each caught', () => {
   const attrs = '40 03 03 c00002  80 04 02 0000  40 05 05 0000000000  c0 08 03 000000  80 0a 05 0000000000  c0 20 08 0000000000000000';
   const u = decoded(update('', attrs, ''));
   assert.deepEqual(
@@ -201,7 +201,7 @@ test('malformed lengths of NEXT_HOP, MED, LOCAL_PREF, COMMUNITIES, CLUSTER_LIST 
   assert.equal(u.action, 'treat-as-withdraw');
 });
 
-test('a duplicate attribute: the first is kept, the second goes to other with an error', () => {
+void test('a duplicate attribute: the first is kept, the second goes to other with an error', () => {
   const buf = update('', '80 04 04 00000001  80 04 04 00000002', '');
   const u = decoded(buf);
   assert.equal(u.attributes.med, 1);
@@ -211,7 +211,7 @@ test('a duplicate attribute: the first is kept, the second goes to other with an
   roundTrips(buf);
 });
 
-test('an attribute whose length runs past the attributes field is kept with an error; the NLRI still decode', () => {
+void test('an attribute whose length runs past the attributes field is kept with an error; the NLRI still decode', () => {
   // COMMUNITIES claims 8 bytes, 4 remain in the field.
   const buf = update('', '40 01 01 00  c0 08 08 fde90064', '18 0a0000');
   const u = decoded(buf);
@@ -221,19 +221,19 @@ test('an attribute whose length runs past the attributes field is kept with an e
   assert.deepEqual(u.nlri, [{ prefix: '10.0.0.0/24', pathId: null }]);
 });
 
-test('a broken MP_REACH_NLRI (next hop length past the attribute) fails the whole UPDATE with RW_ERR_ATTRIBUTE', () => {
+void test('a broken MP_REACH_NLRI (next hop length past the attribute) fails the whole UPDATE with RW_ERR_ATTRIBUTE', () => {
   const r = decodeUpdate(update('', '800e 06 0001 01 10 c0000201', ''), DEFAULT_SESSION);
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Attribute);
 });
 
-test('an MP_REACH_NLRI running past the attributes field fails the UPDATE', () => {
+void test('an MP_REACH_NLRI running past the attributes field fails the UPDATE', () => {
   const r = decodeUpdate(update('', '800e 20 0001 01 04 c0000201 00', ''), DEFAULT_SESSION);
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.code, ErrorCode.Attribute);
 });
 
-test('End-of-RIB for IPv4 unicast: an UPDATE with nothing in it (RFC 4724 §2)', () => {
+void test('End-of-RIB for IPv4 unicast: an UPDATE with nothing in it (RFC 4724 §2)', () => {
   const u = decoded(update('', '', ''));
   assert.deepEqual(u.endOfRib, { afi: 1, safi: 1 });
   assert.deepEqual(u.withdrawn, []);
@@ -241,7 +241,7 @@ test('End-of-RIB for IPv4 unicast: an UPDATE with nothing in it (RFC 4724 §2)',
   roundTrips(update('', '', ''));
 });
 
-test('End-of-RIB for another family: an UPDATE whose only attribute is an empty MP_UNREACH_NLRI; not a withdrawal', () => {
+void test('End-of-RIB for another family: an UPDATE whose only attribute is an empty MP_UNREACH_NLRI; not a withdrawal', () => {
   const u = decoded(update('', '800f 03 0002 01', ''));
   assert.deepEqual(u.endOfRib, { afi: 2, safi: 1 });
   assert.deepEqual(u.attributes.mpUnreach!.withdrawn, []);
@@ -250,13 +250,13 @@ test('End-of-RIB for another family: an UPDATE whose only attribute is an empty 
   roundTrips(update('', '900f 0003 0001 80', ''));
 });
 
-test('an MP_UNREACH with withdrawals, or an empty one beside other attributes, is no End-of-RIB', () => {
+void test('an MP_UNREACH with withdrawals, or an empty one beside other attributes, is no End-of-RIB', () => {
   assert.equal(decoded(update('', '800f 08 0002 01 20 20010db8', '')).endOfRib, undefined);
   assert.equal(decoded(update('', '40 01 01 00  800f 03 0002 01', '')).endOfRib, undefined);
   assert.equal(decoded(update('', '', '18 0a0000')).endOfRib, undefined);
 });
 
-test('header checks: marker, length below 19, length past the buffer, and the message type', () => {
+void test('header checks: marker, length below 19, length past the buffer, and the message type', () => {
   const good = update('', '', '');
   const badMarker = good.slice();
   badMarker[3] = 0;
@@ -276,7 +276,7 @@ test('header checks: marker, length below 19, length past the buffer, and the me
   assert.equal(code(good), 'ok');
 });
 
-test('Withdrawn Routes Length or Total Path Attribute Length past the message fails with RW_ERR_LENGTH', () => {
+void test('Withdrawn Routes Length or Total Path Attribute Length past the message fails with RW_ERR_LENGTH', () => {
   const body1 = '0010 0000';
   const m1 = hex('ff'.repeat(16) + len2(19 + 4) + '02' + body1);
   const body2 = '0000 0010';
@@ -288,7 +288,7 @@ test('Withdrawn Routes Length or Total Path Attribute Length past the message fa
   }
 });
 
-test('an extended message (RFC 8654) of 37 KB withdrawing 4096 IPv6 /64s decodes whole', () => {
+void test('an extended message (RFC 8654) of 37 KB withdrawing 4096 IPv6 /64s decodes whole', () => {
   // Shaped like bgpdump's updates.long_withdrawal: MP_UNREACH of 2001:db8:x::/64.
   let nlri = '';
   for (let i = 0; i < 4096; i++) nlri += '40 20010db8' + i.toString(16).padStart(4, '0') + '0000';
@@ -301,7 +301,7 @@ test('an extended message (RFC 8654) of 37 KB withdrawing 4096 IPv6 /64s decodes
   roundTrips(buf);
 });
 
-test('the buffer may hold more than the message: only the header length is read', () => {
+void test('the buffer may hold more than the message: only the header length is read', () => {
   const m = update('', '', '18 0a0000');
   const longer = new Uint8Array(m.length + 10);
   longer.set(m);
@@ -315,7 +315,7 @@ const SAMPLES: readonly Uint8Array[] = [
   update('', '900e 002e 0019 46 04 c0000201 00 02 25 0000fde800000001 00000000000000000000 00000000 30 001122334455 20 0a000001 000064', ''),
 ];
 
-test('truncating a message at every byte returns an error value, never throws', () => {
+void test('truncating a message at every byte returns an error value, never throws', () => {
   for (const m of SAMPLES) {
     for (let cut = 0; cut < m.length; cut++) {
       const r = decodeUpdate(m.subarray(0, cut), DEFAULT_SESSION);
@@ -326,7 +326,7 @@ test('truncating a message at every byte returns an error value, never throws', 
   }
 });
 
-test('shortening the body at every byte (header length patched to match) never throws', () => {
+void test('shortening the body at every byte (header length patched to match) never throws', () => {
   for (const m of SAMPLES) {
     for (let cut = 19; cut < m.length; cut++) {
       const b = m.slice(0, cut);
@@ -339,7 +339,7 @@ test('shortening the body at every byte (header length patched to match) never t
   }
 });
 
-test('random byte corruption of real-shaped UPDATEs never throws (20000 mutations)', () => {
+void test('random byte corruption of real-shaped UPDATEs never throws (20000 mutations)', () => {
   let s = 0x2545f491;
   const rnd = (n: number): number => {
     s ^= s << 13;

@@ -16,6 +16,11 @@
  *   route-refresh.ts   RFC 2918 / RFC 7313
  *   message.ts         dispatch on the message type
  *   format.ts          text for communities, extended/large communities, effective AS path
+ *
+ * Framing-level reads (OPEN parameters, NOTIFICATION, ROUTE-REFRESH) go through the bounded
+ * Cursor. The per-UPDATE paths (attributes, NLRI loops, run for every prefix of a full table) read
+ * the Uint8Array directly, each read preceded by an explicit bounds check, to avoid a method call
+ * and a view object per field.
  */
 export { decodeBgpMessage, encodeBgpMessage } from './message.js';
 export { decodeOpen, decodeOpenBody, encodeOpen, AS_TRANS, OPEN_PARAM_CAPABILITIES } from './open.js';

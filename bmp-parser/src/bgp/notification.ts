@@ -5,6 +5,7 @@
  * RFC 9234 (Role Mismatch), RFC 9687 (Send Hold Timer). RFC 8203/9003 shutdown communications are
  * decoded from the data of Cease/Administrative Shutdown and Administrative Reset.
  */
+import { Cursor } from '../cursor.js';
 import { ErrorCode, fail, ok } from '../errors.js';
 import type { Result } from '../errors.js';
 import type { BgpNotification } from './types.js';
@@ -122,10 +123,11 @@ export function decodeNotification(buf: Uint8Array): Result<BgpNotification> {
 
 /** The NOTIFICATION body (after the 19-byte header); `base` offsets error positions. */
 export function decodeNotificationBody(body: Uint8Array, base = 0): Result<BgpNotification> {
-  if (body.length < 2) return fail(ErrorCode.Short, `NOTIFICATION needs code and subcode, have ${body.length} bytes`, base);
-  const code = body[0]!;
-  const subcode = body[1]!;
-  const data = body.subarray(2);
+  const c = new Cursor(body);
+  const code = c.u8();
+  const subcode = c.u8();
+  if (subcode < 0) return fail(ErrorCode.Short, `NOTIFICATION needs code and subcode, have ${body.length} bytes`, base);
+  const data = c.bytes(c.remaining)!;
   const n: BgpNotification = { code, subcode, codeName: notificationCodeName(code), subcodeName: notificationSubcodeName(code, subcode), data };
   const msg = shutdownCommunication(code, subcode, data);
   return ok(msg === undefined ? n : { ...n, shutdownCommunication: msg });

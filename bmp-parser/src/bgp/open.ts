@@ -4,7 +4,7 @@
  * parameter lengths to 2 octets, signalled by an Optional Parameters Length of 255 followed by a
  * parameter type of 255.
  */
-import { Writer } from '../cursor.js';
+import { Cursor, Writer } from '../cursor.js';
 import { ErrorCode, fail, ok } from '../errors.js';
 import type { Result } from '../errors.js';
 import { formatIPv4, parseIPv4Into } from './address.js';
@@ -28,46 +28,45 @@ export function decodeOpen(buf: Uint8Array): Result<BgpOpen> {
 
 /** The OPEN body (after the header); `base` offsets error positions. */
 export function decodeOpenBody(b: Uint8Array, base = 0): Result<BgpOpen> {
-  if (b.length < 10) return fail(ErrorCode.Short, `OPEN body needs 10 bytes, have ${b.length}`, base);
-  const version = b[0]!;
-  const myAs = (b[1]! << 8) | b[2]!;
-  const holdTime = (b[3]! << 8) | b[4]!;
-  const bgpId = formatIPv4(b, 5);
-  let optLen = b[9]!;
-  let pos = 10;
+  const c = new Cursor(b);
+  const version = c.u8();
+  const myAs = c.u16();
+  const holdTime = c.u16();
+  const id = c.bytes(4);
+  let optLen = c.u8();
+  if (id === undefined || optLen < 0) return fail(ErrorCode.Short, `OPEN body needs 10 bytes, have ${b.length}`, base);
+  const bgpId = formatIPv4(id, 0);
   let extended = false;
-  // RFC 9072 §2: 255, 255, then a 2-octet length.
-  if (optLen === 255 && b.length > 10 && b[10] === 255) {
-    if (b.length < 13) return fail(ErrorCode.Short, 'extended optional parameters length is cut', base + 11);
+  // RFC 9072 §2: a length of 255 and a first parameter type of 255 announce a 2-octet length.
+  if (optLen === 255 && b[10] === 255) {
+    c.skip(1);
+    optLen = c.u16();
+    if (optLen < 0) return fail(ErrorCode.Short, 'extended optional parameters length is cut', base + 11);
     extended = true;
-    optLen = (b[11]! << 8) | b[12]!;
-    pos = 13;
   }
-  const end = pos + optLen;
-  if (end > b.length) return fail(ErrorCode.Length, `optional parameters length ${optLen} exceeds the OPEN`, base + 9);
+  const params = c.sub(optLen);
+  if (params === undefined) return fail(ErrorCode.Length, `optional parameters length ${optLen} exceeds the OPEN`, base + 9);
   const parameters: OpenParameter[] = [];
   const all: Capability[] = [];
-  while (pos < end) {
-    const hdr = extended ? 3 : 2;
-    if (end - pos < hdr) return fail(ErrorCode.Short, 'optional parameter header is cut', base + pos);
-    const type = b[pos]!;
-    const len = extended ? (b[pos + 1]! << 8) | b[pos + 2]! : b[pos + 1]!;
-    pos += hdr;
-    if (end - pos < len) return fail(ErrorCode.Length, `optional parameter ${type} length ${len} exceeds the parameters`, base + pos - hdr);
-    const value = b.subarray(pos, pos + len);
+  while (params.remaining > 0) {
+    const at = params.pos;
+    const type = params.u8();
+    const len = extended ? params.u16() : params.u8();
+    if (len < 0) return fail(ErrorCode.Short, 'optional parameter header is cut', base + at);
+    const value = params.bytes(len);
+    if (value === undefined) return fail(ErrorCode.Length, `optional parameter ${type} length ${len} exceeds the parameters`, base + at);
     parameters.push({ type, value });
-    if (type === OPEN_PARAM_CAPABILITIES) {
-      let p = 0;
-      while (p < value.length) {
-        if (value.length - p < 2) return fail(ErrorCode.Short, 'capability header is cut', base + pos + p);
-        const code = value[p]!;
-        const clen = value[p + 1]!;
-        if (value.length - p - 2 < clen) return fail(ErrorCode.Length, `capability ${code} length ${clen} exceeds its parameter`, base + pos + p);
-        all.push({ code, value: value.subarray(p + 2, p + 2 + clen) });
-        p += 2 + clen;
-      }
+    if (type !== OPEN_PARAM_CAPABILITIES) continue;
+    const caps = new Cursor(value);
+    while (caps.remaining > 0) {
+      const capAt = params.pos - len + caps.pos;
+      const code = caps.u8();
+      const clen = caps.u8();
+      if (clen < 0) return fail(ErrorCode.Short, 'capability header is cut', base + capAt);
+      const v = caps.bytes(clen);
+      if (v === undefined) return fail(ErrorCode.Length, `capability ${code} length ${clen} exceeds its parameter`, base + capAt);
+      all.push({ code, value: v });
     }
-    pos += len;
   }
   const capabilities = interpretCapabilities(all);
   const open: BgpOpen = {
