@@ -18,12 +18,15 @@
  * Tested against Apache Kafka 3.9.2 (deploy/kafka). Kafka 4.x removed protocol versions kafkajs
  * 2.2.4 still sends (KIP-896): verify with the contract suite before moving the broker to 4.x.
  */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, Consumer, KafkaConfig, LogEntry, Producer, SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { BusRecord } from '../records.js';
 import { recordKey } from '../records.js';
 import { Batcher } from './batcher.js';
+import { encodeObmpRaw } from './openbmp.js';
 import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions, ProducerOptions, ProducerStats } from './types.js';
 import { CONSUMER_DEFAULTS, PRODUCER_DEFAULTS, decodeRecord } from './types.js';
 
@@ -67,6 +70,23 @@ export interface KafkaBusOptions {
   readonly maxSendBytes?: number;
   /** kafkajs's own log lines go here (warn and above); silent when absent. */
   readonly logger?: Logger;
+  /**
+   * Also publish every BMP message as received, in the OpenBMP raw format (OBMP v1.7 header), on
+   * this topic (OpenBMP's is `openbmp.bmp_raw`), so OpenBMP/GoBMP-style consumers can read us.
+   * Off when absent. Created by setup() with the same partitions and settings.
+   */
+  readonly rawTopic?: string;
+  /** The collector name in the OBMP header (OpenBMP admin id). Default: the host name. */
+  readonly rawAdminId?: string;
+}
+
+/** The OpenBMP raw feed: one BMP message per record, keyed by router (order per router). */
+export interface RawBmpSink {
+  write(router: string, bmp: Uint8Array, arrivalMs: number): boolean;
+  drained(): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  stats(): ProducerStats;
 }
 
 export const KAFKA_DEFAULTS = {
@@ -157,16 +177,20 @@ export class KafkaBus implements Bus {
     } catch (e) {
       throw new Error(`cannot reach Kafka at ${where}: ${oneLine(e)}`);
     }
+    const wanted = [this.topic, ...(this.options.rawTopic ? [this.options.rawTopic] : [])];
+    let current = this.topic;
     try {
       const topics = await admin.listTopics();
-      if (!topics.includes(this.topic)) {
-        if (this.options.createTopic === false) throw new Error(`topic ${this.topic} does not exist and createTopic is off`);
+      for (const topic of wanted) {
+        current = topic;
+        if (topics.includes(topic)) continue;
+        if (this.options.createTopic === false) throw new Error('does not exist and createTopic is off');
         const configEntries = Object.entries(this.options.topicConfig ?? {}).map(([name, value]) => ({ name, value }));
         await admin.createTopics({
           waitForLeaders: true,
           topics: [
             {
-              topic: this.topic,
+              topic,
               numPartitions: this.options.partitions ?? KAFKA_DEFAULTS.partitions,
               replicationFactor: this.options.replicationFactor ?? KAFKA_DEFAULTS.replicationFactor,
               configEntries,
@@ -175,7 +199,7 @@ export class KafkaBus implements Bus {
         });
       }
     } catch (e) {
-      throw new Error(`Kafka at ${where}: topic ${this.topic}: ${oneLine(e)}`);
+      throw new Error(`Kafka at ${where}: topic ${current}: ${oneLine(e)}`);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -199,6 +223,52 @@ export class KafkaBus implements Bus {
     return p;
   }
 
+  /** The OpenBMP raw feed producer; rawTopic must be configured. */
+  rawProducer(opts: ProducerOptions = {}): RawBmpSink {
+    const topic = this.options.rawTopic;
+    if (!topic) throw new Error('kafka: rawTopic is not configured (the OpenBMP raw feed is off)');
+    const adminId = this.options.rawAdminId ?? hostname();
+    const sink = new KafkaProducerSink(this, opts, topic);
+    this.producers.push(sink);
+    return {
+      write: (router, bmp, arrivalMs) => sink.writeRaw(router, encodeObmpRaw(bmp, { adminId, router, timeMs: arrivalMs })),
+      drained: () => sink.drained(),
+      flush: () => sink.flush(),
+      close: () => sink.close(),
+      stats: () => sink.stats(),
+    };
+  }
+
+  /**
+   * Reads up to `max` messages of a topic from the beginning, as bytes (diagnostics, tests, the
+   * raw feed): a throwaway consumer group, no commits.
+   */
+  async peek(topic: string, max: number, timeoutMs: number): Promise<{ key: string | null; value: Buffer; partition: number; offset: string }[]> {
+    const out: { key: string | null; value: Buffer; partition: number; offset: string }[] = [];
+    const consumer = this.kafka.consumer({ groupId: `ribwatch-peek-${randomUUID()}`, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        void consumer.run({
+          autoCommit: false,
+          eachMessage: ({ message, partition }) => {
+            if (message.value && out.length < max) out.push({ key: message.key?.toString('utf8') ?? null, value: message.value, partition, offset: message.offset });
+            if (out.length >= max) {
+              clearTimeout(timer);
+              resolve();
+            }
+            return Promise.resolve();
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+    return out;
+  }
+
   consumer(opts: ConsumerOptions): BusConsumer {
     const c = new KafkaBusConsumer(this, opts);
     this.consumers.push(c);
@@ -213,7 +283,7 @@ export class KafkaBus implements Bus {
 
 interface Pending {
   readonly key: string;
-  readonly value: string;
+  readonly value: string | Buffer;
   readonly bytes: number;
 }
 
@@ -241,6 +311,7 @@ class KafkaProducerSink implements BusProducer {
   constructor(
     private readonly bus: KafkaBus,
     opts: ProducerOptions,
+    private readonly topic: string = bus.topic,
   ) {
     this.producer = bus.kafka.producer({
       idempotent: true,
@@ -262,13 +333,25 @@ class KafkaProducerSink implements BusProducer {
     for (const r of records) {
       const value = JSON.stringify(r);
       // JSON is ASCII except for strings from the wire (sysName, descriptions): length is close enough.
-      const p: Pending = { key: recordKey(r), value, bytes: value.length + 64 };
-      this.queue.push(p);
-      this.pendingBytes += p.bytes;
+      this.push({ key: recordKey(r), value, bytes: value.length + 64 });
     }
     this.written += records.length;
     if (records.length > 0) this.loop ??= this.sendLoop();
     return this.pendingBytes < this.high;
+  }
+
+  /** One pre-encoded message (the OpenBMP raw feed). */
+  writeRaw(key: string, value: Buffer): boolean {
+    if (this.closed) throw new Error('kafka producer is closed');
+    this.push({ key, value, bytes: value.length + 64 });
+    this.written++;
+    this.loop ??= this.sendLoop();
+    return this.pendingBytes < this.high;
+  }
+
+  private push(p: Pending): void {
+    this.queue.push(p);
+    this.pendingBytes += p.bytes;
   }
 
   drained(): Promise<void> {
@@ -336,7 +419,7 @@ class KafkaProducerSink implements BusProducer {
         const slice = this.queue.slice(this.head, end);
         try {
           await this.producer.send({
-            topic: this.bus.topic,
+            topic: this.topic,
             acks: -1,
             compression: this.compression,
             messages: slice.map((p) => ({ key: p.key, value: p.value })),

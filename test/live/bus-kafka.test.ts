@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KafkaBus, kafkaClientConfig } from '../../core/bus/kafka.js';
+import { decodeObmpRaw } from '../../core/bus/openbmp.js';
 import type { BusRecord } from '../../core/records.js';
 import { busContract, route, routerUp } from '../unit/bus-contract.js';
 import { kafkaSkipReason, startTestKafka } from './harness-kafka.js';
@@ -43,6 +44,28 @@ if (skip) {
     await bus.setup();
     assert.equal(await bus.partitionCount(), 5);
     await bus.close();
+  });
+
+  test('kafka bus: the OpenBMP raw feed (OBMP v1.7) carries each BMP message as received, keyed by router', async () => {
+    if (!broker) throw new Error('broker not started');
+    const bus = new KafkaBus({ brokers: broker.brokers, topic: `rec-${run}`, rawTopic: `raw-${run}`, rawAdminId: 'rw-test', partitions: 2, replicationFactor: 1 });
+    await bus.setup();
+    const raw = bus.rawProducer();
+    const messages = [Buffer.from([3, 0, 0, 0, 6, 4]), Buffer.from([3, 0, 0, 0, 6, 5])];
+    raw.write('192.0.2.1', messages[0] as Buffer, Date.UTC(2026, 0, 1));
+    raw.write('192.0.2.1', messages[1] as Buffer, Date.UTC(2026, 0, 1, 0, 0, 1));
+    await raw.flush();
+    const got = await bus.peek(`raw-${run}`, 2, 20_000);
+    await bus.close();
+    assert.equal(got.length, 2);
+    const decoded = got.map((m) => ({ key: m.key, ...decodeObmpRaw(m.value) }));
+    assert.deepEqual(
+      decoded.map((d) => [d.key, d.router, d.adminId, d.bmp.toString('hex')]),
+      [
+        ['192.0.2.1', '192.0.2.1', 'rw-test', '030000000604'],
+        ['192.0.2.1', '192.0.2.1', 'rw-test', '030000000605'],
+      ],
+    );
   });
 
   test('kafka bus: an unreachable broker is a one-line error naming the address', async () => {
