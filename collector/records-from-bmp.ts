@@ -18,7 +18,9 @@ import type {
   Nlri,
   PeerDown,
   PeerUp,
+  PathAttributes,
   PerPeerHeader,
+  RibView,
   RouteMirroring,
   RouteMonitoring,
   StatisticsReport,
@@ -61,6 +63,13 @@ export class RecordContext {
   sysName: string | null = null;
   onProblem: ProblemHandler = () => {};
 
+  /**
+   * The last announced attributes per RIB view, by their wire bytes. FRR sends one prefix per
+   * Route Monitoring message, and consecutive prefixes of a peer usually share their attributes
+   * (they came in one UPDATE): reusing the object skips building it and, in the sink, serialising
+   * it again (see core/record-json.ts).
+   */
+  private readonly attrCache = new Map<RibView, { key: string; bytes: Uint8Array; attrs: RouteAttributes }>();
   private lastPeer: PeerCacheEntry | undefined;
   private lastTsSec = -1;
   private lastTsUsec = -1;
@@ -100,6 +109,17 @@ export class RecordContext {
     return entry;
   }
 
+  /** RouteAttributes for an UPDATE without MP_REACH (whose bytes would hold NLRI), reused while the bytes repeat. */
+  attributesFor(pdu: Uint8Array, peerKey: string, rib: RibView, a: PathAttributes): RouteAttributes {
+    const bytes = attributeBytes(pdu);
+    if (bytes === undefined || a.mpReach !== undefined) return routeAttributes(a);
+    const hit = this.attrCache.get(rib);
+    if (hit !== undefined && hit.key === peerKey && sameBytes(hit.bytes, bytes)) return hit.attrs;
+    const attrs = routeAttributes(a);
+    this.attrCache.set(rib, { key: peerKey, bytes: bytes.slice(), attrs });
+    return attrs;
+  }
+
   /** The router's per-peer timestamp as RFC 3339 (display only: FRR stamps Peer Up with boot time). */
   routerTime(h: PerPeerHeader): string {
     if (h.timestampSec !== this.lastTsSec || h.timestampUsec !== this.lastTsUsec) {
@@ -109,6 +129,21 @@ export class RecordContext {
     }
     return this.lastTsText;
   }
+}
+
+/** The Path Attributes field of an UPDATE (RFC 4271 §4.3), or undefined when the lengths do not add up. */
+function attributeBytes(pdu: Uint8Array): Uint8Array | undefined {
+  if (pdu.length < 23) return undefined;
+  const at = 21 + ((pdu[19]! << 8) | pdu[20]!);
+  if (at + 2 > pdu.length) return undefined;
+  const end = at + 2 + ((pdu[at]! << 8) | pdu[at + 1]!);
+  return end > pdu.length ? undefined : pdu.subarray(at + 2, end);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function peerTypeName(t: number): PeerTypeName {
@@ -265,7 +300,7 @@ function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContex
     }
     let attributes: RouteAttributes | null = null;
     if (announced.length > 0) {
-      base ??= routeAttributes(a);
+      base ??= ctx.attributesFor(m.pdu, peer.key, rib, a);
       attributes = base.next_hop === g.nextHop ? base : { ...base, next_hop: g.nextHop };
     }
     out.push({

@@ -8,6 +8,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { recordJson } from './record-json.js';
 import type { BusRecord } from './records.js';
 
 export interface RecordSink {
@@ -52,7 +53,7 @@ export class NdjsonSink implements RecordSink {
     // A broken destination must not wedge the collector: drop, say so once (onError), keep reading.
     if (this.error || this.closed) return true;
     let text = '';
-    for (const r of records) text += `${JSON.stringify(r)}\n`;
+    for (const r of records) text += `${recordJson(r)}\n`;
     this.written += records.length;
     return this.stream.write(text);
   }
