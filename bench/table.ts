@@ -21,7 +21,7 @@ import type { BgpOpen, Nlri, PerPeerHeader, SessionConfig, UpdateInput } from '@
 import { Prng } from '../test/fuzz/prng.js';
 
 /** Bump when the generator changes, so stale caches are not reused. */
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 const MAX_UPDATE = 4096;
 const SESSION: SessionConfig = { fourOctetAs: true, addPath: new Set() };
 
@@ -244,8 +244,8 @@ function buildTable(spec: TableSpec): Table {
     return [...by].sort((a, b) => a[0] - b[0]).map(([set, ps]) => ({ set, prefixes: ps }));
   };
   // Sized so that the sets actually used come to about one per 3-4 prefixes.
-  const g4 = group(v4, Math.round(spec.v4 * 0.75));
-  const g6 = group(v6, Math.round(spec.v6 * 0.75));
+  const g4 = group(v4, Math.round(spec.v4 * 0.35));
+  const g6 = group(v6, Math.round(spec.v6 * 0.35));
   return { v4: g4, v6: g6, sets, v4Count: v4.length, v6Count: v6.length };
 }
 
