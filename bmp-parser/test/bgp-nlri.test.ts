@@ -315,3 +315,12 @@ void test('real bytes (pmacct 208, Huawei Loc-RIB 203.0.113.23): labeled unicast
   assert.equal(u.attributes.localPref, 16000);
   roundTrips(buf);
 });
+
+void test('EVPN with path IDs the session did not announce: reserved route type 0 sends trial parsing the other way', () => {
+  // Without path IDs, 00000001 03 11 ... would read as route type 0 (reserved) of length 0, then more.
+  const imet = '03 11 0000fde800000001 00000000 20 c0000201';
+  const u = decoded(update('', mpReach(25, 70, 'c0000201', '00000001 ' + imet), ''));
+  assert.equal(u.attributes.mpReach!.nlri[0]!.pathId, 1);
+  assert.equal(u.attributes.mpReach!.nlri[0]!.prefix, '[3]:[65000:1]:[0]:[192.0.2.1]');
+  assert.equal(u.addPathGuessed, true);
+});

@@ -129,6 +129,9 @@ export function decodeEvpnRoutes(b: Uint8Array, pos: number, end: number, addPat
     if (end - pos < 2) return start;
     const type = b[pos]!;
     const len = b[pos + 1]!;
+    // Route type 0 is reserved (IANA): seeing it means the field is misread (path IDs the
+    // session did not announce, or the reverse), so trial parsing gets to try the other way.
+    if (type === 0) return start;
     pos += 2;
     if (end - pos < len) return start;
     const evpn = decodeEvpnRoute(type, b.subarray(pos, pos + len));
