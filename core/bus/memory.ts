@@ -125,6 +125,8 @@ export class MemoryBus implements Bus {
     this.closed = true;
     this.notify();
     for (const g of this.groups.values()) await g.consumer?.stop();
+    // A producer paused on drained() must not wait for a bus that is gone.
+    for (const p of this.producers) await p.close();
   }
 
   // ---- internal: used by producer and consumer ----
