@@ -31,7 +31,7 @@ function rmFor(conn: BmpConnection, peer: string, prefix: string): RouteMonitori
   return conn.decoded().filter((m): m is RouteMonitoring => m.type === 0 && m.peer.address === peer && !!m.update && updateNlri(m.update).announced.some((r) => r.prefix === prefix));
 }
 
-describe('ADD-PATH through BMP from FRR and GoBGP', { skip, timeout: 90_000 }, () => {
+void describe('ADD-PATH through BMP from FRR and GoBGP', { skip, timeout: 90_000 }, () => {
   const lab = new Lab('addpath-bmp');
   let frrCap: BmpCaptureServer;
   let gobgpCap: BmpCaptureServer;
@@ -74,7 +74,7 @@ describe('ADD-PATH through BMP from FRR and GoBGP', { skip, timeout: 90_000 }, (
     await lab.close();
   });
 
-  it('FRR: ADD-PATH negotiated in the Peer Up OPENs, but Route Monitoring carries no path IDs', () =>
+  void it('FRR: ADD-PATH negotiated in the Peer Up OPENs, but Route Monitoring carries no path IDs', () =>
     lab.guard(async () => {
       const up = await waitMessages(frrConn, 'Peer Up for node1', (m) => m.find((x): x is PeerUp => x.type === 3 && x.peer.address === '127.0.10.2'));
       assert.equal(addPath(up.receivedOpen, 1, 1), 3, 'node1 advertises ADD-PATH send+receive (capability 69)');
@@ -98,7 +98,7 @@ describe('ADD-PATH through BMP from FRR and GoBGP', { skip, timeout: 90_000 }, (
       assert.equal(ribs.routes('127.0.10.2', 'pre', 'ipv4').filter((r) => r.prefix === ANYCAST).length, 1, 'so the two paths collapse into one in a BMP-built RIB');
     }));
 
-  it('GoBGP: pre-policy Route Monitoring carries the path IDs FRR sent; post-policy and Loc-RIB do not', () =>
+  void it('GoBGP: pre-policy Route Monitoring carries the path IDs FRR sent; post-policy and Loc-RIB do not', () =>
     lab.guard(async () => {
       const up = await waitMessages(gobgpConn, 'Peer Up for the leaf', (m) => m.find((x): x is PeerUp => x.type === 3 && x.peer.address === '127.0.10.1'));
       assert.ok(addPath(up.receivedOpen, 1, 1) & 2, 'the leaf advertises ADD-PATH send to node3');

@@ -17,7 +17,7 @@ const skip = skipUnlessLive();
 const REJECTED = '198.51.100.0/24';
 const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 
-describe('gobgpd exports BMP (pre-policy, post-policy, Loc-RIB) and a Termination', { skip, timeout: 90_000 }, () => {
+void describe('gobgpd exports BMP (pre-policy, post-policy, Loc-RIB) and a Termination', { skip, timeout: 90_000 }, () => {
   const lab = new Lab('gobgp-bmp');
   let cap: BmpCaptureServer;
   let fabric: Fabric;
@@ -54,7 +54,7 @@ describe('gobgpd exports BMP (pre-policy, post-policy, Loc-RIB) and a Terminatio
     await lab.close();
   });
 
-  it('names itself in the Initiation and sends a Peer Up for the leaf', () =>
+  void it('names itself in the Initiation and sends a Peer Up for the leaf', () =>
     lab.guard(async () => {
       const init = await waitMessages(conn, 'Initiation', (m) => m[0], 10_000);
       assert.equal(init.type, 4);
@@ -70,7 +70,7 @@ describe('gobgpd exports BMP (pre-policy, post-policy, Loc-RIB) and a Terminatio
       assert.deepEqual(conn.errors, []);
     }));
 
-  it('reports pre-policy = what the node received, post-policy and Loc-RIB = what it accepted', () =>
+  void it('reports pre-policy = what the node received, post-policy and Loc-RIB = what it accepted', () =>
     lab.guard(async () => {
       // The leaf sends node1's own 10.244.1.0/24 back (AS path 65001 64512). GoBGP keeps it in
       // `neighbor adj-in` but drops it by AS-loop detection before BMP: it is in no BMP view.
@@ -123,7 +123,7 @@ describe('gobgpd exports BMP (pre-policy, post-policy, Loc-RIB) and a Terminatio
       assert.equal(v6.nextHop, '2001:db8::1');
     }));
 
-  it('reports a node2 withdrawal in pre-policy, post-policy and Loc-RIB', () =>
+  void it('reports a node2 withdrawal in pre-policy, post-policy and Loc-RIB', () =>
     lab.guard(async () => {
       const from = conn.messages.length;
       await fabric.node(2).delRoute('172.16.0.12/32');
@@ -135,7 +135,7 @@ describe('gobgpd exports BMP (pre-policy, post-policy, Loc-RIB) and a Terminatio
       assert.deepEqual(sorted(views), ['loc-rib', 'post', 'pre']);
     }));
 
-  it('sends a Termination on `gobgp bmp del`, then closes', () =>
+  void it('sends a Termination on `gobgp bmp del`, then closes', () =>
     lab.guard(async () => {
       await exporter.bmpDel(cap.host, cap.port);
       const term = await waitMessages(conn, 'a Termination', (m: BmpMessage[]) => m.find((x) => x.type === 5), 10_000);

@@ -3,6 +3,7 @@
  * collector alike): pod CIDR /24s, LoadBalancer /32s with communities and large communities, IPv6
  * pod /64s, IPv4 NLRI over the IPv6 session, and prefixes the leaf's inbound policy rejects.
  */
+import { ipv6LoopbackAvailable } from './harness/index.js';
 import type { Fabric, NodeRoute } from './harness/index.js';
 
 export const LEAF_AS = 65001;
@@ -58,13 +59,23 @@ export const PLAN: readonly NodePlan[] = [
 export const fam = (p: string): 'ipv4' | 'ipv6' => (p.includes(':') ? 'ipv6' : 'ipv4');
 export const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 
+/**
+ * The plan for this machine: without a usable ::1 (IPv6 disabled in some containers) the IPv6
+ * session's node is left out, and `note` says so; IPv6 prefixes still travel over IPv4 sessions.
+ */
+export async function planForThisHost(note: (msg: string) => void): Promise<readonly NodePlan[]> {
+  if (await ipv6LoopbackAvailable()) return PLAN;
+  note('::1 is not usable on this host: the IPv6-session node (node9) is left out');
+  return PLAN.filter((p) => !p.ipv6);
+}
+
 /** Adds every node's routes and waits until FRR has accepted the ones its policy lets in. */
-export async function announcePlan(fabric: Fabric): Promise<void> {
-  for (const p of PLAN) {
+export async function announcePlan(fabric: Fabric, plan: readonly NodePlan[] = PLAN): Promise<void> {
+  for (const p of plan) {
     const node = fabric.node(p.index);
     for (const r of [...p.routes, ...p.rejected]) await node.addRoute(r);
   }
-  for (const p of PLAN) {
+  for (const p of plan) {
     for (const f of ['ipv4', 'ipv6'] as const) {
       const n = p.routes.filter((r) => fam(r.prefix) === f).length;
       if (n) await fabric.leaf.waitPrefixes(p.address, f, n, 20_000);

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import type { BusRecord, PeerDownRecord, PeerUpRecord, RouteRecord } from '../../core/records.js';
 import { CollectorProcess, Lab, skipUnlessLive, sleep, startFabric, waitFor } from './harness/index.js';
 import type { Fabric } from './harness/index.js';
-import { LEAF_AS, PLAN, POLICY_COMMUNITY, announcePlan, fam, sorted } from './plan.js';
+import { LEAF_AS, POLICY_COMMUNITY, announcePlan, fam, planForThisHost, sorted } from './plan.js';
+import type { NodePlan } from './plan.js';
 
 const skip = skipUnlessLive();
 type Rib = 'adj-in-pre' | 'adj-in-post';
@@ -26,7 +27,7 @@ function tables(records: readonly BusRecord[]): Map<string, Map<string, RouteRec
     if (r.type !== 'route') continue;
     const k = `${r.peer.address}|${r.rib}|${r.afi_safi}`;
     let m = t.get(k);
-    if (!m) t.set(k, (m = new Map()));
+    if (!m) t.set(k, (m = new Map<string, RouteRecord>()));
     for (const p of r.announced) m.set(p.prefix, r);
     for (const p of r.withdrawn) m.delete(p.prefix);
   }
@@ -34,8 +35,9 @@ function tables(records: readonly BusRecord[]): Map<string, Map<string, RouteRec
 }
 const prefixes = (t: Map<string, Map<string, RouteRecord>>, peer: string, rib: Rib, f: 'ipv4' | 'ipv6'): string[] => sorted(t.get(`${peer}|${rib}|${AFI_SAFI[f]}`)?.keys() ?? []);
 
-describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)', { skip, timeout: 90_000 }, () => {
+void describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)', { skip, timeout: 90_000 }, () => {
   const lab = new Lab('routers-collector');
+  let plan: readonly NodePlan[] = [];
   let collector: CollectorProcess;
   let fabric: Fabric;
   const explain = (): string => `${collector.explain()}\n${fabric.leaf.explain()}\nrecords: ${collector.output}`;
@@ -44,20 +46,21 @@ describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)',
 
   before(() =>
     lab.guard(async () => {
+      plan = await planForThisHost((m) => console.error(`# ${m}`));
       // a short quiet period so that a re-dump ends within the test
       collector = await CollectorProcess.start(lab, { RIBWATCH_COLLECTOR_DUMP_QUIET_SECONDS: String(QUIET_S) });
       fabric = await startFabric(lab, {
-        nodes: PLAN.map((p) => ({ index: p.index, asn: p.asn, ...(p.ipv6 ? { ipv6: true } : {}) })),
+        nodes: plan.map((p) => ({ index: p.index, asn: p.asn, ...(p.ipv6 ? { ipv6: true } : {}) })),
         bmp: { connect: [{ host: collector.host, port: collector.port }], statsIntervalMs: 1000 },
       });
       await Promise.all(fabric.nodes.map((n) => n.waitEstablished(30_000)));
-      await announcePlan(fabric);
+      await announcePlan(fabric, plan);
     }),
   );
 
   after(() => lab.close());
 
-  it('opens the router session: router_up then router_init with the FRR hostname', () =>
+  void it('opens the router session: router_up then router_init with the FRR hostname', () =>
     lab.guard(async () => {
       const recs = await waitRecords('router_init', (r) => r.some((x) => x.type === 'router_init') && r);
       const [up, init] = recs;
@@ -77,13 +80,13 @@ describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)',
       );
     }));
 
-  it('writes a peer_up per node with the ASN (4-byte too) and both OPENs', () =>
+  void it('writes a peer_up per node with the ASN (4-byte too) and both OPENs', () =>
     lab.guard(async () => {
       const ups = await waitRecords('peer_up for every node', (r) => {
         const u = r.filter((x): x is PeerUpRecord => x.type === 'peer_up');
-        return PLAN.every((p) => u.some((x) => x.peer.address === p.address)) && u;
+        return plan.every((p) => u.some((x) => x.peer.address === p.address)) && u;
       });
-      for (const p of PLAN) {
+      for (const p of plan) {
         const up = ups.find((u) => u.peer.address === p.address);
         assert.ok(up);
         assert.equal(up.peer.asn, p.asn);
@@ -98,11 +101,11 @@ describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)',
       }
     }));
 
-  it('writes route records per AFI/SAFI in adj-in-pre and adj-in-post equal to FRR', () =>
+  void it('writes route records per AFI/SAFI in adj-in-pre and adj-in-post equal to FRR', () =>
     lab.guard(async () => {
-      const rejected = new Set(PLAN.flatMap((p) => p.rejected.map((r) => r.prefix)));
+      const rejected = new Set(plan.flatMap((p) => p.rejected.map((r) => r.prefix)));
       const frr = new Map<string, string[]>();
-      for (const p of PLAN) {
+      for (const p of plan) {
         for (const f of ['ipv4', 'ipv6'] as const) {
           frr.set(`${p.address}|adj-in-pre|${f}`, (await fabric.leaf.receivedRoutes(p.address, f)).filter((x) => !rejected.has(x)));
           frr.set(`${p.address}|adj-in-post|${f}`, await fabric.leaf.acceptedRoutes(p.address, f));
@@ -110,14 +113,14 @@ describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)',
       }
       const t = await waitRecords('route records matching FRR', (recs) => {
         const tt = tables(recs);
-        for (const p of PLAN)
+        for (const p of plan)
           for (const rib of ['adj-in-pre', 'adj-in-post'] as const)
             for (const f of ['ipv4', 'ipv6'] as const) {
               if (prefixes(tt, p.address, rib, f).filter((x) => !rejected.has(x)).join() !== frr.get(`${p.address}|${rib}|${f}`)?.join()) return false;
             }
         return tt;
       });
-      for (const p of PLAN) {
+      for (const p of plan) {
         for (const r of p.routes) {
           const f = fam(r.prefix);
           const pre = t.get(`${p.address}|adj-in-pre|${AFI_SAFI[f]}`)?.get(r.prefix);
@@ -144,7 +147,7 @@ describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)',
       assert.ok(recs.some((r) => r.type === 'stats' && r.counters.length > 0), 'stats records');
     }));
 
-  it('writes withdrawals, outside any dump, when a node deletes a route', () =>
+  void it('writes withdrawals, outside any dump, when a node deletes a route', () =>
     lab.guard(async () => {
       // let node1's dump window close: QUIET_S without route records from it (collector time)
       const lastRoute = Math.max(...collector.records().filter((r) => r.type === 'route' && r.peer.address === '127.0.10.2').map((r) => Date.parse(r.time)));
@@ -162,7 +165,7 @@ describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)',
       }
     }));
 
-  it('writes peer_down 3 with Cease/Administrative Shutdown, then peer_up and a re-dump', () =>
+  void it('writes peer_down 3 with Cease/Administrative Shutdown, then peer_up and a re-dump', () =>
     lab.guard(async () => {
       const node = fabric.node(2);
       const before = collector.records().length;
@@ -183,7 +186,7 @@ describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)',
           if (!up) return false;
           const routes = tail.slice(tail.indexOf(up)).filter((x): x is RouteRecord => x.type === 'route' && x.peer.address === '127.0.10.3' && x.rib === 'adj-in-post');
           const got = sorted(routes.flatMap((x) => x.announced.map((p) => p.prefix)));
-          const want = sorted((PLAN.find((p) => p.index === 2)?.routes ?? []).map((x) => x.prefix));
+          const want = sorted((plan.find((p) => p.index === 2)?.routes ?? []).map((x) => x.prefix));
           return want.every((p) => got.includes(p)) && { up, routes };
         },
         30_000,
@@ -192,7 +195,7 @@ describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON records)',
       assert.ok(after.routes.every((r) => r.dump), 'routes right after the Peer Up are a re-dump');
     }));
 
-  it('ends with router_down "shutdown" when the collector stops', () =>
+  void it('ends with router_down "shutdown" when the collector stops', () =>
     lab.guard(async () => {
       assert.equal(await collector.stop(), 0, 'clean exit');
       const recs = collector.records();

@@ -4,6 +4,7 @@
  */
 import { existsSync, accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { createServer } from 'node:net';
 
 export const FRR_BGPD = process.env['RIBWATCH_FRR_BGPD'] ?? '/usr/lib/frr/bgpd';
 export const FRR_VTYSH = process.env['RIBWATCH_FRR_VTYSH'] ?? 'vtysh';
@@ -58,4 +59,17 @@ export function liveAvailable(): Availability {
 export function skipUnlessLive(): false | string {
   const a = liveAvailable();
   return a.ok ? false : a.reason;
+}
+
+/**
+ * Whether ::1 can be bound (IPv6 is disabled in some containers): the IPv6 BGP session needs it.
+ * RIBWATCH_LIVE_NO_IPV6=1 pretends it cannot, to exercise that path.
+ */
+export function ipv6LoopbackAvailable(): Promise<boolean> {
+  if (process.env['RIBWATCH_LIVE_NO_IPV6']) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host: '::1', port: 0 }, () => srv.close(() => resolve(true)));
+  });
 }

@@ -89,7 +89,7 @@ export class BmpRibs {
   private table(peer: string, view: View, fam: Family): Map<string, ViewRoute> {
     const k = key(peer, view, fam);
     let t = this.tables.get(k);
-    if (!t) this.tables.set(k, (t = new Map()));
+    if (!t) this.tables.set(k, (t = new Map<string, ViewRoute>()));
     return t;
   }
 

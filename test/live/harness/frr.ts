@@ -257,7 +257,7 @@ export class FrrRouter {
         last = (await this.peers(afi))[neighbor]?.pfxRcd ?? 0;
         return last >= n;
       },
-      { timeoutMs, explain: async () => `has ${last}\n${this.explain()}` },
+      { timeoutMs, explain: () => `has ${last}\n${this.explain()}` },
     );
   }
 
