@@ -13,9 +13,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { BmpFramer, BmpRouterState } from '@ribwatch/bmp-parser';
-import type { DecodeError } from '@ribwatch/bmp-parser';
+import type { DecodeError, PeerDown, PeerUp } from '@ribwatch/bmp-parser';
 import type { Logger } from '../core/log.js';
-import { routerLogger } from '../core/log.js';
+import { peerLogger, routerLogger } from '../core/log.js';
 import { canonicalAddress } from '../core/net.js';
 import type { BusRecord } from '../core/records.js';
 import type { RecordSink } from '../core/sink.js';
@@ -145,7 +145,8 @@ export class RouterSession {
         this.problem('internal-error', `message at offset ${f.offset}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         continue;
       }
-      if (m.type === 4 && m.sysName !== undefined) {
+      if (m.type === 3 || m.type === 2) this.logPeer(m, out[out.length - 1]);
+      else if (m.type === 4 && m.sysName !== undefined) {
         this.log = routerLogger(this.deps.log, this.router, m.sysName).child({ session: this.id });
         this.log.info({ sys_descr: m.sysDescr }, 'BMP Initiation');
       }
@@ -175,6 +176,16 @@ export class RouterSession {
     this.pausedBySink = false;
     if (!this.down) this.socket.resume();
   };
+
+  /** Peer Up/Down are rare and what an operator greps for: one line each, with a `peer` binding. */
+  private logPeer(m: PeerUp | PeerDown, rec: BusRecord | undefined): void {
+    const log = peerLogger(this.log, m.peer.address);
+    if (rec?.type === 'peer_up') log.info({ asn: m.peer.asn, reset: rec.reset }, 'peer up');
+    else if (rec?.type === 'peer_down') {
+      const n = rec.notification;
+      log.info({ asn: m.peer.asn, reason: rec.reason_name, notification: n === null ? null : `${n.code_name} / ${n.subcode_name}`, was_up: rec.was_up }, 'peer down');
+    }
+  }
 
   private emit(records: BusRecord[]): void {
     const m = this.deps.metrics;
