@@ -124,7 +124,7 @@ export class RouterSession {
       try {
         r = this.state.decode(f.frame);
       } catch (err) {
-        // The decoder promises not to throw; if it ever does, the same rule as above applies.
+        // The decoder promises not to throw; if it ever does, that message is lost, not the process.
         this.problem('internal-error', `decoder threw at offset ${f.offset}: ${err instanceof Error ? err.message : String(err)}`);
         continue;
       }
