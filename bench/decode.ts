@@ -15,15 +15,16 @@
  *       2 s not counted.
  *
  * Options: --only decode,collector,pmbmpd   --styles packed,frr   --runs N   --v4 N --v6 N (a
- * smaller table, for trying the bench out)   --keep (keep NDJSON/msglog outputs).
+ * smaller table, for trying the bench out)   --keep (keep NDJSON/msglog outputs)
+ * --profile-collector DIR (run the collector child with --cpu-prof into DIR; see profile-top.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { BmpFramer, BmpRouterState } from '@ribwatch/bmp-parser';
 import { getGc } from '../test/fuzz/engine.js';
 import { CLK_TCK, countLines, cpuTicks, freePort, replay, start, statusKb, stop, tail, waitFor } from './proc.js';
@@ -65,7 +66,7 @@ function fmt(n: number): string {
 
 // ---- (a) decode only ---------------------------------------------------------------------
 
-function decodeOnce(buf: Buffer): { ms: number; messages: number; prefixes: number; errors: number; peakRss: number; touched: number } {
+function decodeOnce(buf: Buffer): { ms: number; cpuMs: number; messages: number; prefixes: number; errors: number; peakRss: number; touched: number } {
   const framer = new BmpFramer();
   const state = new BmpRouterState();
   let messages = 0;
@@ -73,6 +74,7 @@ function decodeOnce(buf: Buffer): { ms: number; messages: number; prefixes: numb
   let errors = 0;
   let touched = 0;
   let peakRss = process.memoryUsage.rss();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let off = 0, k = 0; off < buf.length; off += 65536, k++) {
     framer.push(buf.subarray(off, off + 65536));
@@ -101,8 +103,9 @@ function decodeOnce(buf: Buffer): { ms: number; messages: number; prefixes: numb
     if ((k & 31) === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  return { ms, messages, prefixes, errors, peakRss, touched };
+  return { ms, cpuMs: (c.user + c.system) / 1000, messages, prefixes, errors, peakRss, touched };
 }
 
 function benchDecode(meta: StreamMeta, runs: number): void {
@@ -114,7 +117,7 @@ function benchDecode(meta: StreamMeta, runs: number): void {
     gc?.();
     const r = decodeOnce(buf);
     peak = Math.max(peak, r.peakRss);
-    log(`decode ${meta.style} run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s, ${fmt(r.prefixes / (r.ms / 1000))} prefixes/s, ${fmt(r.messages)} messages, ${r.errors} errors, peak RSS ${(r.peakRss / 1048576).toFixed(0)} MB`);
+    log(`decode ${meta.style} run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s), ${fmt(r.prefixes / (r.ms / 1000))} prefixes/s, ${fmt(r.messages)} messages, ${r.errors} errors, peak RSS ${(r.peakRss / 1048576).toFixed(0)} MB`);
     if (r.prefixes !== meta.prefixes) log(`  WARNING: decoded ${r.prefixes} prefixes, the stream holds ${meta.prefixes}`);
     if (best === undefined || r.ms < best.ms) best = r;
   }
@@ -127,19 +130,20 @@ function benchDecode(meta: StreamMeta, runs: number): void {
     messages: best.messages,
     prefixes: best.prefixes,
     rssMb: peak / 1048576,
+    cpuSeconds: best.cpuMs / 1000,
     note: `best of ${runs}; RSS includes the ${(buf.length / 1048576).toFixed(0)} MB input buffer`,
   });
 }
 
 // ---- (b) the collector over TCP ----------------------------------------------------------
 
-async function benchCollector(meta: StreamMeta, keep: boolean): Promise<void> {
+async function benchCollector(meta: StreamMeta, keep: boolean, profileDir?: string): Promise<void> {
   const out = join(SCRATCH, `collector-${meta.style}.ndjson`);
   rmSync(out, { force: true });
   const port = await freePort();
   let child: Child | undefined;
   try {
-    child = start(process.execPath, [join(ROOT, 'bin', 'ribwatch.mjs'), 'collector', '--listen', `127.0.0.1:${port}`], {
+    child = start(process.execPath, [...(profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, 'bin', 'ribwatch.mjs'), 'collector', '--listen', `127.0.0.1:${port}`], {
       cwd: ROOT,
       env: { ...process.env, RIBWATCH_OUTPUT_NDJSON: out, RIBWATCH_COLLECTOR_METRICS_LISTEN: '', RIBWATCH_LOG_LEVEL: 'warn', RIBWATCH_CONFIG: '' },
     });
@@ -203,7 +207,7 @@ async function benchPmbmpd(meta: StreamMeta, msglog: boolean, keep: boolean): Pr
   ].join('\n');
   writeFileSync(join(dir, 'pmbmpd.conf'), conf);
   let child: Child | undefined;
-  let socket: import('node:net').Socket | undefined;
+  let socket: Socket | undefined;
   try {
     child = start('pmbmpd', ['-f', join(dir, 'pmbmpd.conf')], { cwd: dir });
     const c = child;
@@ -241,7 +245,7 @@ async function benchPmbmpd(meta: StreamMeta, msglog: boolean, keep: boolean): Pr
       if (now > deadline) throw new Error('pmbmpd run timed out');
     }
     await sending;
-    if (senderError !== undefined) throw senderError instanceof Error ? senderError : new Error(String(senderError));
+    if (senderError !== undefined) throw senderError instanceof Error ? senderError : new Error('the sender failed');
     const seconds = (lastChange - t0) / 1000;
     const cpu = (last - c0) / CLK_TCK;
     const rss = statusKb(c.pid, 'VmHWM') / 1024;
@@ -263,7 +267,7 @@ async function benchPmbmpd(meta: StreamMeta, msglog: boolean, keep: boolean): Pr
       ...(note ? { note } : {}),
     });
   } finally {
-    (socket as import('node:net').Socket | undefined)?.destroy();
+    socket?.destroy();
     if (child !== undefined) await stop(child, 'SIGINT'); // pmbmpd ignores SIGTERM
     if (!keep) rmSync(msglogFile, { force: true });
   }
@@ -272,7 +276,7 @@ async function benchPmbmpd(meta: StreamMeta, msglog: boolean, keep: boolean): Pr
 // ---- output ------------------------------------------------------------------------------
 
 function table(): string {
-  const head = ['run', 'stream', 'seconds', 'MB/s', 'msgs/s', 'prefixes/s', 'peak RSS MB', 'CPU s', 'notes'];
+  const head = ['run', 'stream', 'seconds', 'MB/s', 'msgs/s', 'prefixes/s', 'peak RSS MB', 'CPU s', 'prefixes/CPU-s', 'notes'];
   const body = rows.map((r) => [
     r.what,
     r.style,
@@ -282,6 +286,7 @@ function table(): string {
     fmt(r.prefixes / r.seconds),
     r.rssMb.toFixed(0),
     r.cpuSeconds !== undefined ? r.cpuSeconds.toFixed(1) : '',
+    r.cpuSeconds !== undefined && r.cpuSeconds > 0 ? fmt(r.prefixes / r.cpuSeconds) : '',
     r.note ?? '',
   ]);
   const lines = [head, head.map(() => '---'), ...body].map((cols) => `| ${cols.join(' | ')} |`);
@@ -296,9 +301,16 @@ function ratios(): string[] {
     const pmLog = rows.find((r) => r.style === style && r.what === 'pmbmpd with JSON msglog');
     const pmNo = rows.find((r) => r.style === style && r.what === 'pmbmpd without msglog');
     const rate = (r: Row): number => r.prefixes / r.seconds;
+    const cpuRate = (r: Row): string => (r.cpuSeconds !== undefined && r.cpuSeconds > 0 ? `${fmt(r.prefixes / r.cpuSeconds)}` : '?');
     if (dec) out.push(`${style}: decode ${fmt(rate(dec))} prefixes/s (target >= 1,000,000: ${rate(dec) >= 1e6 ? 'met' : 'NOT met'})`);
-    if (rw && pmLog) out.push(`${style}: ribwatch collector / pmbmpd with msglog = ${(rate(rw) / rate(pmLog)).toFixed(2)}x (target >= 5x: ${rate(rw) / rate(pmLog) >= 5 ? 'met' : 'NOT met'})`);
-    if (rw && pmNo) out.push(`${style}: ribwatch collector / pmbmpd without msglog = ${(rate(rw) / rate(pmNo)).toFixed(2)}x`);
+    if (rw && pmLog) {
+      const byCpu = rw.cpuSeconds && pmLog.cpuSeconds ? ` (per CPU second: ${cpuRate(rw)} vs ${cpuRate(pmLog)} prefixes = ${(pmLog.cpuSeconds / rw.cpuSeconds).toFixed(2)}x)` : '';
+      out.push(`${style}: ribwatch collector / pmbmpd with msglog = ${(rate(rw) / rate(pmLog)).toFixed(2)}x wall (target >= 5x: ${rate(rw) / rate(pmLog) >= 5 ? 'met' : 'NOT met'})${byCpu}`);
+    }
+    if (rw && pmNo) {
+      const byCpu = rw.cpuSeconds && pmNo.cpuSeconds ? ` (per CPU second: ${(pmNo.cpuSeconds / rw.cpuSeconds).toFixed(2)}x)` : '';
+      out.push(`${style}: ribwatch collector / pmbmpd without msglog = ${(rate(rw) / rate(pmNo)).toFixed(2)}x wall${byCpu}`);
+    }
     if (dec && pmNo) out.push(`${style}: ribwatch decode only / pmbmpd without msglog = ${(rate(dec) / rate(pmNo)).toFixed(2)}x`);
     if (rw) out.push(`${style}: collector peak RSS ${rw.rssMb.toFixed(0)} MB (target <= 250 MB: ${rw.rssMb <= 250 ? 'met' : 'NOT met'})`);
   }
@@ -314,6 +326,7 @@ async function main(): Promise<number> {
       v4: { type: 'string' },
       v6: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'profile-collector': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -333,7 +346,7 @@ async function main(): Promise<number> {
   const pm = havePmbmpd();
   const steps: [string, () => Promise<void>][] = [];
   for (const s of styles) {
-    if (only.has('collector')) steps.push([`collector ${s}`, () => benchCollector(streams[s], values.keep)]);
+    if (only.has('collector')) steps.push([`collector ${s}`, () => benchCollector(streams[s], values.keep, values['profile-collector'])]);
     if (only.has('pmbmpd') && pm) {
       steps.push([`pmbmpd ${s} msglog`, () => benchPmbmpd(streams[s], true, values.keep)]);
       steps.push([`pmbmpd ${s} no msglog`, () => benchPmbmpd(streams[s], false, values.keep)]);

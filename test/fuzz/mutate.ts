@@ -7,7 +7,7 @@
  *
  * The field walker trusts nothing: it stops where a length runs past its container.
  */
-import { Prng } from './prng.js';
+import type { Prng } from './prng.js';
 
 export interface LengthField {
   /** Byte offset in the message. */
