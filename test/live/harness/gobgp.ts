@@ -167,11 +167,16 @@ export class GobgpNode {
     mkdirSync(dir, { recursive: true });
     const conf = `${dir}/gobgpd.toml`;
     writeFileSync(conf, gobgpConfig(opts));
-    const dry = await run('gobgpd', ['-d', '-f', conf], 10_000);
-    if (dry.code !== 0) throw new Error(`gobgpd -d rejected ${conf}:\n${(dry.stdout + dry.stderr).trim()}`);
+    await GobgpNode.validate(conf);
     const node = new GobgpNode(lab, opts, dir, undefined as unknown as Tracked);
     await node.launch();
     return node;
+  }
+
+  /** `gobgpd -d`: parse the config and exit, so a bad TOML fails before anything starts. */
+  static async validate(conf: string): Promise<void> {
+    const dry = await run('gobgpd', ['-d', '-f', conf], 10_000);
+    if (dry.code !== 0 || /level=(error|fatal)/.test(dry.stdout + dry.stderr)) throw new Error(`gobgpd -d rejected ${conf}:\n${(dry.stdout + dry.stderr).trim()}`);
   }
 
   private async launch(): Promise<void> {

@@ -81,6 +81,22 @@ export interface Tracked {
 }
 
 /**
+ * Last resort if the test process exits without its `after` hooks (uncaught error, process.exit):
+ * SIGKILL, by PID, whatever this process started and is still running. Synchronous, as 'exit'
+ * handlers must be.
+ */
+const everyLab = new Set<Lab>();
+process.once('exit', () => {
+  for (const lab of everyLab) for (const t of lab.running()) {
+    try {
+      process.kill(t.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+/**
  * One live test's world: a private run directory under the OS temp dir and the daemons started in
  * it. `stopAll()` belongs in an `after` hook; it is safe to call twice and after failures.
  */
@@ -91,6 +107,7 @@ export class Lab {
 
   constructor(readonly name: string) {
     this.dir = mkdtempSync(join(tmpdir(), `ribwatch-live-${process.pid}-${name}-`));
+    everyLab.add(this);
   }
 
   path(...parts: string[]): string {
@@ -181,6 +198,7 @@ export class Lab {
   /** Stop all daemons; remove the run dir unless a step failed or RIBWATCH_LIVE_KEEP is set. */
   async close(): Promise<void> {
     await this.stopAll();
+    everyLab.delete(this);
     if (this.failed || process.env['RIBWATCH_LIVE_KEEP']) {
       console.error(`# live run directory kept: ${this.dir}`);
       return;
