@@ -4,7 +4,7 @@
 // End-of-RIB (RFC 4724 §2), header checks and truncation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SESSION, ErrorCode, decodeBgpMessage, decodeUpdate, effectiveAsPath, encodeUpdate, formatAsPath } from '../src/index.js';
+import { DEFAULT_SESSION, ErrorCode, decodeBgpMessage, decodeUpdate, effectiveAsPath, encodeUpdate, encodeUpdates, formatAsPath } from '../src/index.js';
 import type { BgpUpdate, SessionConfig } from '../src/index.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -355,4 +355,28 @@ void test('random byte corruption of real-shaped UPDATEs never throws (20000 mut
     const r = decodeBgpMessage(m, cfgs[rnd(cfgs.length)]!);
     assert.equal(typeof r.ok, 'boolean');
   }
+});
+
+void test('encodeUpdates packs a family into full 4096-byte UPDATEs that decode back to the same routes in order', () => {
+  const v4 = Array.from({ length: 5000 }, (_, i) => ({ prefix: `10.${i >>> 8}.${i & 255}.0/24`, pathId: null }));
+  const v6 = Array.from({ length: 3000 }, (_, i) => ({ prefix: `2001:db8:${(i + 1).toString(16)}::/48`, pathId: i }));
+  const attributes = { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: '192.0.2.1', communities: [0xffffff01] };
+  const cases = [
+    { batch: { afi: 1, safi: 1, nlri: v4, attributes }, pick: (u: BgpUpdate) => u.nlri },
+    { batch: { afi: 1, safi: 1, nlri: v4, withdraw: true }, pick: (u: BgpUpdate) => u.withdrawn },
+    { batch: { afi: 2, safi: 1, nlri: v6, attributes: { origin: 0, asPath: [] }, nextHops: ['2001:db8::1'] }, pick: (u: BgpUpdate) => u.attributes.mpReach!.nlri },
+    { batch: { afi: 2, safi: 1, nlri: v6, withdraw: true }, pick: (u: BgpUpdate) => u.attributes.mpUnreach!.withdrawn },
+  ];
+  const cfg: SessionConfig = { fourOctetAs: true, addPath: new Set([0x0201]), trialParse: true };
+  for (const { batch, pick } of cases) {
+    const msgs = encodeUpdates(batch, cfg);
+    const back = msgs.flatMap((m) => {
+      assert.ok(m.length <= 4096);
+      return [...pick(decoded(m, cfg))];
+    });
+    assert.deepEqual(back, batch.nlri);
+    // Full: every message but the last is within one route of the limit.
+    for (const m of msgs.slice(0, -1)) assert.ok(m.length > 4096 - 40, `${m.length}`);
+  }
+  assert.equal(encodeUpdates({ afi: 1, safi: 1, nlri: v4, attributes }, cfg, 65535).length, 1);
 });

@@ -25,8 +25,8 @@
 export { decodeBgpMessage, encodeBgpMessage } from './message.js';
 export { decodeOpen, decodeOpenBody, encodeOpen, AS_TRANS, OPEN_PARAM_CAPABILITIES } from './open.js';
 export type { OpenInput } from './open.js';
-export { decodeUpdate, decodeUpdateBody, encodeUpdate, encodeEndOfRib } from './update.js';
-export type { UpdateInput } from './update.js';
+export { decodeUpdate, decodeUpdateBody, encodeUpdate, encodeUpdates, encodeEndOfRib } from './update.js';
+export type { UpdateInput, UpdateBatch } from './update.js';
 export {
   decodeNotification,
   decodeNotificationBody,
@@ -60,12 +60,14 @@ export { decodePathAttributes, encodePathAttributes, malformedAction, AttrFlag, 
 export type { DecodedAttributes } from './attributes.js';
 export { decodeAsPath, encodeAsPath, asPathLength, formatAsPath } from './as-path.js';
 export { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach, nextHopsText, encodeNextHops } from './mp-reach.js';
+export type { MpDecoded } from './mp-reach.js';
 export {
   NlriKind,
   nlriKind,
   decodeNlriList,
   decodeNlriField,
   encodeNlriList,
+  encodeNlriListMode,
   needsPathIds,
   decodeIPv4Prefixes,
   decodeIPv6Prefixes,

@@ -11,10 +11,11 @@ import type { DecodeError, Result } from '../errors.js';
 import type { SessionConfig } from '../session.js';
 import { decodePathAttributes, encodePathAttributes } from './attributes.js';
 import { beginMessage, bgpMessageLength, decodeHeader, finishMessage } from './header.js';
-import { decodeIPv4Prefixes, decodeNlriField, encodeNlriList } from './nlri/index.js';
+import { Writer } from '../cursor.js';
+import { decodeIPv4Prefixes, decodeNlriField, encodeNlriList, encodeNlriListMode, needsPathIds } from './nlri/index.js';
 
 const IPV4_UNICAST = 0x0101;
-import type { BgpUpdate, Nlri } from './types.js';
+import type { BgpUpdate, Nlri, PathAttributes } from './types.js';
 import { BgpMessageType } from './types.js';
 
 /** An UPDATE, header included. */
@@ -114,3 +115,81 @@ export function encodeEndOfRib(afi: number, safi: number): Uint8Array {
   return encodeUpdate({ withdrawn: [], nlri: [], attributes: { mpUnreach: { afi, safi, withdrawn: [] } } }, { fourOctetAs: true, addPath: new Set() });
 }
 
+
+/** What {@link encodeUpdates} packs: one family's routes, announced with shared attributes or withdrawn. */
+export interface UpdateBatch {
+  readonly afi: number;
+  readonly safi: number;
+  readonly nlri: readonly Nlri[];
+  /** Withdraw `nlri` (Withdrawn Routes for IPv4 unicast, else MP_UNREACH_NLRI); attributes are then ignored. */
+  readonly withdraw?: boolean;
+  /** Attributes shared by every message (mpReach/mpUnreach are built here and must be absent). */
+  readonly attributes?: Omit<PathAttributes, 'other' | 'mpReach' | 'mpUnreach'> & { other?: PathAttributes['other'] };
+  /** MP_REACH next hops for families other than IPv4 unicast. */
+  readonly nextHops?: readonly string[];
+}
+
+/**
+ * Packs a family's routes into as few UPDATEs as fit in `maxLength` bytes each (4096, or up to
+ * 65535 with RFC 8654), in order: how a speaker sends a table dump, for the simulator and
+ * benchmarks. IPv4 unicast goes in the NLRI / Withdrawn Routes fields, the rest in MP_REACH /
+ * MP_UNREACH. Throws RangeError when one route alone does not fit.
+ */
+export function encodeUpdates(batch: UpdateBatch, cfg: SessionConfig, maxLength = 4096): Uint8Array[] {
+  const { afi, safi, nlri } = batch;
+  const addPath = needsPathIds(nlri, afi, safi, cfg);
+  // Every route's bytes once, with its end offset, then cut into runs that fit.
+  const all = new Writer(Math.max(64, nlri.length * 8));
+  const ends: number[] = new Array<number>(nlri.length);
+  for (let i = 0; i < nlri.length; i++) {
+    encodeNlriListMode(all, afi, safi, [nlri[i]!], addPath);
+    ends[i] = all.pos;
+  }
+  const bytes = all.finish();
+  const v4 = afi === 1 && safi === 1;
+  const attrs = { ...(batch.attributes ?? {}), other: batch.attributes?.other ?? [] };
+  // The message around an empty run; MP attributes get the 2-octet length once they pass 255 bytes.
+  const shell = (run: Uint8Array): Uint8Array => {
+    if (v4) {
+      const u: UpdateInput = batch.withdraw ? { withdrawn: [], nlri: [], attributes: { other: [] } } : { withdrawn: [], nlri: [], attributes: attrs };
+      const m = encodeUpdate(u, cfg);
+      if (!batch.withdraw) return concatNlri(m, run);
+      // Withdrawn Routes sit before the attributes: rebuild the body.
+      const out = new Uint8Array(19 + 4 + run.length);
+      out.set(m.subarray(0, 19));
+      out[19] = run.length >>> 8;
+      out[20] = run.length & 255;
+      out.set(run, 21);
+      out[16] = out.length >>> 8;
+      out[17] = out.length & 255;
+      return out;
+    }
+    const a: UpdateInput['attributes'] = batch.withdraw
+      ? { other: [], mpUnreach: { afi, safi, withdrawn: [], rawNlri: run } }
+      : { ...attrs, mpReach: { afi, safi, nextHops: batch.nextHops ?? [], nlri: [], rawNlri: run } };
+    return encodeUpdate({ withdrawn: [], nlri: [], attributes: a }, cfg);
+  };
+  const overhead = shell(new Uint8Array(0)).length + 1;
+  const out: Uint8Array[] = [];
+  let start = 0;
+  let startByte = 0;
+  while (start < nlri.length) {
+    let end = start;
+    while (end < nlri.length && overhead + ends[end]! - startByte <= maxLength) end++;
+    if (end === start) throw new RangeError(`route ${nlri[start]!.prefix} does not fit in a ${maxLength}-byte UPDATE`);
+    const endByte = ends[end - 1]!;
+    out.push(shell(bytes.subarray(startByte, endByte)));
+    start = end;
+    startByte = endByte;
+  }
+  return out;
+}
+
+function concatNlri(m: Uint8Array, run: Uint8Array): Uint8Array {
+  const out = new Uint8Array(m.length + run.length);
+  out.set(m);
+  out.set(run, m.length);
+  out[16] = out.length >>> 8;
+  out[17] = out.length & 255;
+  return out;
+}

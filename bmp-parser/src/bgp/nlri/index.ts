@@ -118,7 +118,11 @@ export function needsPathIds(nlri: readonly Nlri[], afi: number, safi: number, c
 
 /** Encodes Nlri of a known family; throws RangeError for an unknown family or bad Nlri text. */
 export function encodeNlriList(w: Writer, afi: number, safi: number, nlri: readonly Nlri[], cfg: SessionConfig): void {
-  const addPath = needsPathIds(nlri, afi, safi, cfg);
+  encodeNlriListMode(w, afi, safi, nlri, needsPathIds(nlri, afi, safi, cfg));
+}
+
+/** As {@link encodeNlriList} with the ADD-PATH mode given. */
+export function encodeNlriListMode(w: Writer, afi: number, safi: number, nlri: readonly Nlri[], addPath: boolean): void {
   const kind = nlriKind(afi, safi);
   switch (kind) {
     case NlriKind.IPv4:
