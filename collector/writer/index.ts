@@ -1,0 +1,55 @@
+/**
+ * The writer role: a consumer group on the bus whose batches become ClickHouse rows
+ * (writer.ts), plus a timer for the time-driven work (quiet-period reconciliation, prefix-count
+ * snapshots). The bus commits a batch's offsets only after `Writer.handle` resolved; a failed
+ * insert throws, and the bus delivers the same batch again.
+ */
+import type { Bus, BusConsumer } from '../../core/bus/index.js';
+import type { Logger } from '../../core/log.js';
+import type { Store } from '../../core/store/index.js';
+import { Writer } from './writer.js';
+import type { WriterOptions } from './writer.js';
+
+export { Writer, WRITER_DEFAULTS } from './writer.js';
+export type { WriterOptions, WriterStats } from './writer.js';
+
+export interface StartWriterOptions extends Omit<WriterOptions, 'store'> {
+  /** Consumer group; default "ribwatch-writer". */
+  readonly group?: string;
+  /** Batch limits (rows are records here: a route record is one or more rows). */
+  readonly maxRecords?: number;
+  readonly maxWaitMs?: number;
+  /** How often tick() runs; default 1 s. */
+  readonly tickMs?: number;
+  readonly log?: Logger;
+}
+
+export interface RunningWriter {
+  readonly writer: Writer;
+  /** Stops consuming (the gathered batch is written and committed), then runs a last tick. */
+  stop(): Promise<void>;
+}
+
+export async function startWriter(bus: Bus, store: Store, o: StartWriterOptions = {}): Promise<RunningWriter> {
+  const log = o.log;
+  const writer = new Writer({ ...o, store });
+  await writer.recover();
+  const consumer: BusConsumer = bus.consumer({
+    group: o.group ?? 'ribwatch-writer',
+    ...(o.maxRecords !== undefined ? { maxRecords: o.maxRecords } : {}),
+    ...(o.maxWaitMs !== undefined ? { maxWaitMs: o.maxWaitMs } : {}),
+    onError: (err, context) => log?.error({ err: err.message, context }, 'writer: batch failed, it will be delivered again'),
+  });
+  await consumer.start((batch) => writer.handle(batch));
+  const timer = setInterval(() => {
+    writer.tick().catch((err: unknown) => log?.error({ err: err instanceof Error ? err.message : String(err) }, 'writer: tick failed'));
+  }, o.tickMs ?? 1000);
+  timer.unref();
+  return {
+    writer,
+    async stop() {
+      clearInterval(timer);
+      await consumer.stop();
+    },
+  };
+}

@@ -1,0 +1,343 @@
+/**
+ * The writer: bus batches → ClickHouse rows (docs/schema.md), and the session rules of DESIGN.md
+ * "Sessions, resets and time", applied here and nowhere else (never put back on the bus):
+ *
+ * - peer_down: every current route of that peer is withdrawn by synthetic rows;
+ * - router_down: the session's routes are marked stale (a BMP session that ends, with or without
+ *   Termination, stops telling us what the router has; the next session's dump is the truth);
+ * - router_up: routes of any other session still current are marked stale too (the previous
+ *   session's router_down may never have been written, e.g. the collector crashed), and the
+ *   router awaits reconciliation: each (peer, RIB view, AFI/SAFI) whose re-dump ends (End-of-RIB,
+ *   or the first live record of that key) has its still-stale routes withdrawn by synthetic rows;
+ *   whatever is still stale after `reconcileQuietMs` without dump activity goes the same way;
+ * - peer_up with reset: that peer's routes are marked stale and reconciled after its re-dump;
+ * - a re-dumped route identical to the current one is written (rib row, route_updates row with
+ *   dump = 1) but is no withdraw/announce pair: stale marks are not history.
+ *
+ * Replays are harmless: each insert carries an insert_deduplication_token derived from the
+ * batch's offset range and the records it holds (session and sequence of its first and last), so
+ * a batch delivered again after a crash inserts nothing twice (the tables keep a deduplication
+ * window, non_replicated_deduplication_window on plain MergeTree), while new records that happen
+ * to reuse offsets (the in-process bus restarts at 0) are never mistaken for a replay. rib rows
+ * are versioned by (arrival time, sequence), so rewriting one changes nothing anyway.
+ *
+ * One insert per table per batch, except that session events cut a batch into segments: the
+ * INSERT ... SELECT over rib that a peer_down or a stale mark runs must see the rows before it.
+ */
+import type { Logger } from '../../core/log.js';
+import type { BusBatch } from '../../core/bus/index.js';
+import type { BusRecord, PeerRef, RouteRecord } from '../../core/records.js';
+import type { Store } from '../../core/store/index.js';
+import { appendRouteUpdatesTsv, chTime, isIgnored, peerEventRow, ribVersion, routeUpdateRows, routerRow, ROUTE_UPDATE_COLUMNS, statsRows, timeMs, VERSION_SUB } from './rows.js';
+import type { RouteUpdateRow } from './rows.js';
+import { PENDING_RECONCILIATION, prefixCountsSnapshot, staleMarks, syntheticWithdrawals } from './sql.js';
+import type { Cause, RibScope, Stmt } from './sql.js';
+
+export interface WriterOptions {
+  readonly store: Store;
+  /** route_updates insert format: TabSeparated (default; measured faster on chDB) or JSONEachRow objects. */
+  readonly format?: 'tsv' | 'json';
+  /** A reconnected router's routes still stale after this long without dump activity are withdrawn. Default 30 s. */
+  readonly reconcileQuietMs?: number;
+  /** Snapshot prefix counts of changed routers at most this often; 0 disables. Default 60 s. */
+  readonly countsIntervalMs?: number;
+  /** Wall clock, for tests. */
+  readonly now?: () => number;
+  readonly log?: Logger;
+}
+
+export const WRITER_DEFAULTS = { format: 'tsv', reconcileQuietMs: 30_000, countsIntervalMs: 60_000 } as const;
+
+export interface WriterStats {
+  batches: number;
+  records: number;
+  routeUpdateRows: number;
+  /** INSERT ... SELECT statements run (synthetic withdrawals, stale marks, snapshots). */
+  statements: number;
+  reconciliations: number;
+  ignored: number;
+}
+
+/** A reconnected router whose stale routes await its re-dump. */
+interface Pending {
+  readonly session: string;
+  /** Arrival time of the latest sign of dump activity (router_up, peer_up, dump record, End-of-RIB). */
+  lastDumpMs: number;
+  /** "peer|rib|afi_safi" keys already reconciled in this session. */
+  readonly done: Set<string>;
+}
+
+interface Op {
+  readonly stmt: Stmt;
+  /** Deduplication token; '' for none. */
+  readonly token: string;
+  readonly router: string;
+  readonly what: string;
+}
+
+function peerKey(p: PeerRef): string {
+  return `${p.type}|${p.rd ?? ''}|${p.address}`;
+}
+
+function peerScope(p: PeerRef): NonNullable<RibScope['peer']> {
+  return { type: p.type, rd: p.rd ?? '', address: p.address };
+}
+
+/** Rows of one segment of a batch: records first..last, inserted together. */
+class Segment {
+  first = -1;
+  last = -1;
+  readonly tsv: string[] = [];
+  readonly json: RouteUpdateRow[] = [];
+  routeRows = 0;
+  readonly routers: Record<string, unknown>[] = [];
+  readonly peerEvents: Record<string, unknown>[] = [];
+  readonly stats: Record<string, unknown>[] = [];
+  readonly ops: Op[] = [];
+
+  note(i: number): void {
+    if (this.first < 0) this.first = i;
+    this.last = i;
+  }
+}
+
+export class Writer {
+  private readonly store: Store;
+  private readonly format: 'tsv' | 'json';
+  private readonly reconcileQuietMs: number;
+  private readonly countsIntervalMs: number;
+  private readonly wall: () => number;
+  private readonly log: Logger | undefined;
+  private readonly pending = new Map<string, Pending>();
+  /** Routers whose rib changed since the last prefix-count snapshot. */
+  private readonly changed = new Set<string>();
+  private lastCountsMs = 0;
+  /** Latest record arrival time seen, and the wall time when it was: the writer's clock. */
+  private clockMs: number | undefined;
+  private clockWall = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly stats: WriterStats = { batches: 0, records: 0, routeUpdateRows: 0, statements: 0, reconciliations: 0, ignored: 0 };
+
+  constructor(o: WriterOptions) {
+    this.store = o.store;
+    this.format = o.format ?? WRITER_DEFAULTS.format;
+    this.reconcileQuietMs = o.reconcileQuietMs ?? WRITER_DEFAULTS.reconcileQuietMs;
+    this.countsIntervalMs = o.countsIntervalMs ?? WRITER_DEFAULTS.countsIntervalMs;
+    this.wall = o.now ?? Date.now;
+    this.log = o.log;
+  }
+
+  /** Routers awaiting reconciliation (for tests and metrics). */
+  pendingRouters(): string[] {
+    return [...this.pending.keys()].sort();
+  }
+
+  /**
+   * Picks up reconciliations that were under way when the writer last stopped: routers connected
+   * (by their latest routers row) that still have stale routes. Their quiet period starts now.
+   */
+  recover(): Promise<void> {
+    return this.serial(async () => {
+      const rows = await this.store.query<{ router: string; session: string }>(PENDING_RECONCILIATION);
+      const now = this.now();
+      for (const r of rows) if (!this.pending.has(r.router)) this.pending.set(r.router, { session: r.session, lastDumpMs: now, done: new Set() });
+      if (rows.length > 0) this.log?.info({ routers: rows.map((r) => r.router) }, 'stale routes await the re-dump of reconnected routers');
+    });
+  }
+
+  /** The bus handler: resolves once every row of the batch is stored; throws (so the batch is redelivered) otherwise. */
+  handle(batch: BusBatch): Promise<void> {
+    return this.serial(() => this.handleBatch(batch));
+  }
+
+  /** Time-driven work: quiet-period reconciliation, prefix-count snapshots. Call every second or so. */
+  tick(): Promise<void> {
+    return this.serial(() => this.doTick());
+  }
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(f, f);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The writer's notion of now: record time while catching up, advancing with the wall clock when idle. */
+  private now(): number {
+    const wall = this.wall();
+    return this.clockMs === undefined ? wall : this.clockMs + Math.max(0, wall - this.clockWall);
+  }
+
+  private observe(ms: number): void {
+    if (this.clockMs === undefined || ms > this.clockMs) {
+      this.clockMs = ms;
+      this.clockWall = this.wall();
+    }
+  }
+
+  private async handleBatch(batch: BusBatch): Promise<void> {
+    let seg = new Segment();
+    const records = batch.records;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as BusRecord;
+      const ms = timeMs(r.time);
+      this.observe(ms);
+      seg.note(i);
+      const cut = this.add(seg, r, i, ms, batch.token);
+      if (cut) {
+        await this.flush(seg, batch, seg.first, seg.last);
+        seg = new Segment();
+      }
+    }
+    await this.flush(seg, batch, seg.first, seg.last);
+    this.stats.batches++;
+    this.stats.records += records.length;
+  }
+
+  /** Adds one record's rows and operations to the segment; true when the segment must end after it. */
+  private add(seg: Segment, r: BusRecord, i: number, ms: number, token: string): boolean {
+    const opToken = (what: string): string => `${token}|${i}|${r.session}:${r.seq}|${what}`;
+    const cause = (): Cause => ({ time: chTime(r.time), routerTime: 'router_time' in r ? chTime(r.router_time) : chTime(r.time), session: r.session, seq: r.seq });
+    switch (r.type) {
+      case 'route': {
+        if (this.format === 'tsv') seg.routeRows += appendRouteUpdatesTsv(r, seg.tsv);
+        else {
+          const rows = routeUpdateRows(r);
+          for (const x of rows) seg.json.push(x);
+          seg.routeRows += rows.length;
+        }
+        this.changed.add(r.router);
+        const p = this.pending.get(r.router);
+        if (p?.session === r.session) {
+          if (r.dump) p.lastDumpMs = ms;
+          else this.reconcileKey(seg, p, r, cause(), opToken('reconcile'));
+        }
+        return false;
+      }
+      case 'end_of_rib': {
+        const p = this.pending.get(r.router);
+        if (p?.session === r.session) {
+          p.lastDumpMs = ms;
+          this.reconcileKey(seg, p, r, cause(), opToken('reconcile'));
+        }
+        return true;
+      }
+      case 'router_up': {
+        seg.routers.push(routerRow(r));
+        // Whatever an earlier session left current is unconfirmed now.
+        const stmt = staleMarks({ router: r.router, notSession: r.session, stale: 0 }, ribVersion(ms, r.seq, VERSION_SUB.stale));
+        seg.ops.push({ stmt, token: opToken('stale'), router: r.router, what: 'stale marks (new session)' });
+        this.pending.set(r.router, { session: r.session, lastDumpMs: ms, done: new Set() });
+        return true;
+      }
+      case 'router_init':
+        seg.routers.push(routerRow(r));
+        return false;
+      case 'router_down': {
+        seg.routers.push(routerRow(r));
+        const stmt = staleMarks({ router: r.router, session: r.session, stale: 0 }, ribVersion(ms, r.seq, VERSION_SUB.stale));
+        seg.ops.push({ stmt, token: opToken('stale'), router: r.router, what: 'stale marks (session down)' });
+        if (this.pending.get(r.router)?.session === r.session) this.pending.delete(r.router);
+        return true;
+      }
+      case 'peer_up': {
+        seg.peerEvents.push(peerEventRow(r));
+        let p = this.pending.get(r.router);
+        if (r.reset) {
+          const stmt = staleMarks({ router: r.router, peer: peerScope(r.peer), session: r.session, stale: 0 }, ribVersion(ms, r.seq, VERSION_SUB.stale));
+          seg.ops.push({ stmt, token: opToken('stale'), router: r.router, what: 'stale marks (peer reset)' });
+          if (p?.session !== r.session) {
+            p = { session: r.session, lastDumpMs: ms, done: new Set() };
+            this.pending.set(r.router, p);
+          }
+        }
+        if (p?.session === r.session) {
+          // This peer dumps (again) from here: its keys are to be reconciled afresh.
+          p.lastDumpMs = ms;
+          const k = `${peerKey(r.peer)}|`;
+          for (const d of [...p.done]) if (d.startsWith(k)) p.done.delete(d);
+        }
+        return r.reset;
+      }
+      case 'peer_down': {
+        seg.peerEvents.push(peerEventRow(r));
+        const stmt = syntheticWithdrawals({ router: r.router, peer: peerScope(r.peer), session: r.session, orStale: true }, cause());
+        seg.ops.push({ stmt, token: opToken('withdraw'), router: r.router, what: 'synthetic withdrawals (peer down)' });
+        return true;
+      }
+      case 'stats':
+        for (const x of statsRows(r)) seg.stats.push(x);
+        return false;
+      case 'mirror':
+        if (isIgnored(r)) this.stats.ignored++;
+        return false;
+    }
+  }
+
+  /** Queues the reconciliation of one (peer, RIB view, AFI/SAFI) whose re-dump ended, once per session. */
+  private reconcileKey(seg: Segment, p: Pending, r: RouteRecord | (BusRecord & { type: 'end_of_rib' }), cause: Cause, token: string): void {
+    const key = `${peerKey(r.peer)}|${r.rib}|${r.afi_safi}`;
+    if (p.done.has(key)) return;
+    p.done.add(key);
+    const stmt = syntheticWithdrawals({ router: r.router, peer: peerScope(r.peer), rib: r.rib, afiSafi: r.afi_safi, stale: 1 }, cause);
+    seg.ops.push({ stmt, token, router: r.router, what: `reconciliation of ${key}` });
+    this.stats.reconciliations++;
+  }
+
+  /**
+   * Inserts one segment. Its token names the batch's offset range, the segment's place in it, and
+   * its first and last records by session and sequence: the offsets alone repeat when the
+   * in-process bus starts again from 0, and a token that repeats within the deduplication window
+   * would silently drop new rows.
+   */
+  private async flush(seg: Segment, batch: BusBatch, first: number, last: number): Promise<void> {
+    if (first < 0) return;
+    const a = batch.records[first] as BusRecord;
+    const b = batch.records[last] as BusRecord;
+    const settings = { insert_deduplication_token: `${batch.token}|${first}-${last}|${a.session}:${a.seq}|${b.session}:${b.seq}` };
+    if (seg.routeRows > 0) {
+      if (this.format === 'tsv') await this.store.insertTsv('route_updates', ROUTE_UPDATE_COLUMNS, seg.tsv.join(''), settings);
+      else await this.store.insert('route_updates', seg.json as unknown as Record<string, unknown>[], settings);
+      this.stats.routeUpdateRows += seg.routeRows;
+    }
+    if (seg.routers.length > 0) await this.store.insert('routers', seg.routers, settings);
+    if (seg.peerEvents.length > 0) await this.store.insert('peer_events', seg.peerEvents, settings);
+    if (seg.stats.length > 0) await this.store.insert('bmp_stats', seg.stats, settings);
+    for (const op of seg.ops) await this.exec(op);
+  }
+
+  private async exec(op: Op): Promise<void> {
+    const t0 = performance.now();
+    // Always say the token, even when empty: chDB keeps per-query settings for the session.
+    await this.store.command(op.stmt.query, op.stmt.params, { insert_deduplication_token: op.token });
+    this.stats.statements++;
+    this.changed.add(op.router);
+    this.log?.debug({ router: op.router, ms: Math.round(performance.now() - t0) }, op.what);
+  }
+
+  private async doTick(): Promise<void> {
+    const now = this.now();
+    for (const [router, p] of [...this.pending]) {
+      if (now - p.lastDumpMs < this.reconcileQuietMs) continue;
+      const time = chTime(new Date(now).toISOString());
+      const stmt = syntheticWithdrawals({ router, stale: 1 }, { time, routerTime: time, session: p.session, seq: 0 });
+      await this.exec({ stmt, token: '', router, what: 'reconciliation after the quiet period' });
+      this.stats.reconciliations++;
+      this.pending.delete(router);
+      this.log?.info({ router }, 'routes not re-dumped since the router reconnected are withdrawn');
+    }
+    if (this.countsIntervalMs > 0 && this.changed.size > 0 && now - this.lastCountsMs >= this.countsIntervalMs) {
+      await this.snapshotCounts(now);
+    }
+  }
+
+  /** Writes peer_prefix_counts for the routers whose rib changed; exposed for tests. */
+  async snapshotCounts(now = this.now()): Promise<void> {
+    const routers = [...this.changed].sort();
+    this.changed.clear();
+    const since = chTime(new Date(this.lastCountsMs).toISOString());
+    this.lastCountsMs = now;
+    const stmt = prefixCountsSnapshot(routers, chTime(new Date(now).toISOString()), since);
+    await this.store.command(stmt.query, stmt.params, { insert_deduplication_token: '' });
+    this.stats.statements++;
+  }
+}
