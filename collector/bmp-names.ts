@@ -78,3 +78,12 @@ const TERMINATION_REASONS: Readonly<Record<number, string>> = {
 export function terminationReasonName(reason: number): string {
   return TERMINATION_REASONS[reason] ?? `reason-${reason}`;
 }
+
+/**
+ * Metric label for a decoder error: "bgp-" or "bmp-" + the catalogue code ("RW_ERR_ATTRIBUTE" →
+ * "bgp-attribute", "RW_ERR_BMP_TYPE" → "bmp-type"). The catalogue is closed, so the label set is.
+ */
+export function errorKind(layer: 'bmp' | 'bgp', code: string): string {
+  const suffix = code.replace(/^RW_ERR_/, '').toLowerCase().replace(/_/g, '-');
+  return suffix.startsWith(`${layer}-`) ? suffix : `${layer}-${suffix}`;
+}

@@ -39,7 +39,7 @@ import type {
   StatsRecord,
 } from '../core/records.js';
 import { routeAttributes } from './attributes.js';
-import { peerDownReasonName, statName, terminationReasonName } from './bmp-names.js';
+import { errorKind, peerDownReasonName, statName, terminationReasonName } from './bmp-names.js';
 import { DumpTracker } from './dump-tracker.js';
 
 /** A problem inside a sound BMP frame: counted by kind, logged once per kind per session, skipped. */
@@ -241,8 +241,7 @@ function group(groups: FamilyGroup[], afi: number, safi: number): FamilyGroup {
 function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContext, time: string, nowMs: number): void {
   const u = m.update;
   if (u === undefined) {
-    const code = m.bgpError?.code ?? 'RW_ERR_FORM';
-    ctx.onProblem(`bgp-${code.slice(7).toLowerCase().replace(/_/g, '-')}`, m.bgpError?.message ?? 'UPDATE did not decode');
+    ctx.onProblem(errorKind('bgp', m.bgpError?.code ?? 'RW_ERR_FORM'), m.bgpError?.message ?? 'UPDATE did not decode');
     return;
   }
   const peer = ctx.peer(m.peer);

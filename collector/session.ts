@@ -19,7 +19,7 @@ import { peerLogger, routerLogger } from '../core/log.js';
 import { canonicalAddress } from '../core/net.js';
 import type { BusRecord } from '../core/records.js';
 import type { RecordSink } from '../core/sink.js';
-import { bmpMessageTypeIndex } from './bmp-names.js';
+import { bmpMessageTypeIndex, errorKind } from './bmp-names.js';
 import type { CollectorMetrics } from './metrics.js';
 import { RecordContext, appendRecordsFromBmp, arrivalTime, routerDownRecord, routerUpRecord } from './records-from-bmp.js';
 
@@ -33,11 +33,6 @@ export interface SessionDeps {
   readonly maxMessageBytes: number;
   readonly dumpQuietMs: number;
   readonly onClosed: (s: RouterSession) => void;
-}
-
-/** "RW_ERR_TOO_LARGE" → "too-large": a bounded label set, taken from the decoder's catalogue. */
-function kindOf(layer: string, e: DecodeError): string {
-  return `${layer}-${e.code.replace(/^RW_ERR_/, '').toLowerCase().replace(/_/g, '-')}`;
 }
 
 export class RouterSession {
@@ -130,7 +125,7 @@ export class RouterSession {
       }
       if (!r.ok) {
         // Version 4 frames are framed but not decoded: counted as unsupported, like any broken message.
-        this.problem(f.version === 3 ? kindOf('bmp', r.error) : 'bmp-unsupported-version', `message at offset ${f.offset}: ${r.error.message}`);
+        this.problem(f.version === 3 ? errorKind('bmp', r.error.code) : 'bmp-unsupported-version', `message at offset ${f.offset}: ${r.error.message}`);
         continue;
       }
       const m = r.value;
