@@ -60,19 +60,28 @@ export class Store {
 
   /** DDL and statements without a result. */
   async command(query: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void> {
-    await this.client.command({ query, query_params: params, clickhouse_settings: settings });
+    await this.scoped(settings, () => this.client.command({ query, query_params: params, clickhouse_settings: settings }));
   }
 
   /** A SELECT whose rows come back as objects (JSONEachRow). */
   async query<T = Record<string, unknown>>(query: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]> {
-    const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
-    return rs.json<T>();
+    return this.scoped(settings, async () => {
+      const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+      return rs.json<T>();
+    });
   }
 
   /** Inserts objects (JSONEachRow): the simple path. */
   async insert(table: string, rows: readonly Record<string, unknown>[], settings?: ClickHouseSettings): Promise<void> {
     if (rows.length === 0) return;
-    await this.client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings });
+    const raw = this.rawSettings(settings);
+    if (this.rawInsert && raw) {
+      let body = '';
+      for (const r of rows) body += `${JSON.stringify(r)}\n`;
+      await this.rawInsert({ table: `${this.database}.${table}`, format: 'JSONEachRow', values: Buffer.from(body), ...raw });
+      return;
+    }
+    await this.scoped(settings, () => this.client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings }));
   }
 
   /**
@@ -81,11 +90,48 @@ export class Store {
    */
   async insertTsv(table: string, columns: readonly string[], body: string, settings?: ClickHouseSettings): Promise<void> {
     if (body.length === 0) return;
-    if (this.rawInsert && !settings) {
-      await this.rawInsert({ table: `${this.database}.${table}`, columns, format: 'TabSeparated', values: Buffer.from(body) });
+    const raw = this.rawSettings(settings);
+    if (this.rawInsert && raw) {
+      await this.rawInsert({ table: `${this.database}.${table}`, columns, format: 'TabSeparated', values: Buffer.from(body), ...raw });
       return;
     }
-    await this.client.insert({ table, columns: columns as [string, ...string[]], values: Readable.from([Buffer.from(body)], { objectMode: false }), format: 'TabSeparated', clickhouse_settings: settings });
+    await this.scoped(settings, () =>
+      this.client.insert({ table, columns: columns as [string, ...string[]], values: Readable.from([Buffer.from(body)], { objectMode: false }), format: 'TabSeparated', clickhouse_settings: settings }),
+    );
+  }
+
+  /**
+   * Settings for chDB's raw insert, which puts them in the statement's own SETTINGS clause (they
+   * hold for that insert only); undefined when a value is not a plain string, number or boolean.
+   */
+  private rawSettings(settings: ClickHouseSettings | undefined): { settings?: Record<string, string | number | boolean> } | undefined {
+    if (!settings) return {};
+    const out: Record<string, string | number | boolean> = {};
+    for (const [k, v] of Object.entries(settings)) {
+      if (v === undefined) continue;
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+      out[k] = v;
+    }
+    return Object.keys(out).length > 0 ? { settings: out } : {};
+  }
+
+  /**
+   * Per-call settings, per call. Over HTTP they are URL parameters of that one request. chDB's
+   * connection turns them into SET statements that stay in the session (measured: a query with
+   * max_threads=1 leaves max_threads=1 for every later query), so the embedded store puts each
+   * one back to its default afterwards. Concurrent calls on the embedded store can still see
+   * another call's settings in between; the writer's inserts go through rawInsert, which does not.
+   */
+  private async scoped<T>(settings: ClickHouseSettings | undefined, run: () => Promise<T>): Promise<T> {
+    const keys = settings ? Object.keys(settings).filter((k) => settings[k] !== undefined) : [];
+    if (this.kind !== 'embedded' || keys.length === 0) return run();
+    try {
+      return await run();
+    } finally {
+      for (const k of keys) {
+        if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) await this.client.command({ query: `SET ${k} = DEFAULT` }).catch(() => undefined);
+      }
+    }
   }
 
   /** Resolves when the store answers; rejects with a one-line reason. */

@@ -93,6 +93,30 @@ test('store (chDB): times are UTC whatever the process time zone', { skip }, asy
   assert.equal(r?.tz, 'UTC');
 });
 
+test('store (chDB): per-call settings hold for that call only (chDB keeps SET in the session; the store undoes it)', { skip }, async () => {
+  const read = async (): Promise<{ v: string; t: string } | undefined> =>
+    (await s().query<{ v: string; t: string }>("SELECT toString(getSetting('max_threads')) AS v, toString(getSetting('insert_deduplication_token')) AS t"))[0];
+  const before = await read();
+  const during = await s().query<{ v: string }>("SELECT toString(getSetting('max_threads')) AS v", undefined, { max_threads: 1 });
+  assert.equal(during[0]?.v, '1');
+  await s().command('SELECT 1', undefined, { insert_deduplication_token: 'x' });
+  assert.deepEqual(await read(), before);
+});
+
+test('store (chDB): an insert deduplication token makes a replayed insert harmless (insertTsv and insert)', { skip }, async () => {
+  await s().command('CREATE TABLE dedup (id UInt32, v String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100');
+  const body = '1\ta\n2\tb\n';
+  await s().insertTsv('dedup', ['id', 'v'], body, { insert_deduplication_token: 'topic/0:10-11' });
+  await s().insertTsv('dedup', ['id', 'v'], body, { insert_deduplication_token: 'topic/0:10-11' });
+  await s().insert('dedup', [{ id: 3, v: 'c' }], { insert_deduplication_token: 'topic/0:12-12' });
+  await s().insert('dedup', [{ id: 3, v: 'c' }], { insert_deduplication_token: 'topic/0:12-12' });
+  await s().insertTsv('dedup', ['id', 'v'], body, { insert_deduplication_token: 'topic/1:0-1' });
+  const [r] = await s().query<{ n: string }>('SELECT count() AS n FROM dedup');
+  assert.equal(Number(r?.n), 5, 'the same token twice inserts once; another token inserts again');
+  const [t] = await s().query<{ t: string }>("SELECT toString(getSetting('insert_deduplication_token')) AS t");
+  assert.equal(t?.t, '', 'the token did not stay in the session');
+});
+
 test('store (chDB): a second data directory in the same process is refused with the reason', { skip }, async () => {
   await assert.rejects(() => openStore({ kind: 'embedded', dataDir: join(dir, 'other') }), /one data directory per process/);
 });
