@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, Entry>> = {
   decode: { summary: 'decode BMP from raw files or pcap/pcapng captures to NDJSON or a summary', load: async () => (await import('./commands/decode.js')).command },
   replay: { summary: 'act as a router: send the BMP in a file or capture to a collector over TCP', load: async () => (await import('./commands/replay.js')).command },
   collector: { summary: 'run the BMP collector: routers connect, records go out as NDJSON (or to the bus)', load: async () => (await import('./commands/collector.js')).command },
+  migrate: { summary: 'create or update the ClickHouse tables (numbered SQL files in migrations/)', load: async () => (await import('./commands/migrate.js')).command },
 };
 
 function usage(): string {

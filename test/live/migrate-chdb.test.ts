@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { loadMigrations, migrate, migrationsDir, MigrationError, renderSql, splitStatements } from '../../core/migrate.js';
 import { loadChdb, openStore } from '../../core/store/index.js';
 import type { Store } from '../../core/store/index.js';
@@ -146,4 +148,41 @@ void test('a retention change sets the TTL of the history tables, once', { skip 
   const [t] = await s().query<{ engine_full: string }>("SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'route_updates'");
   assert.match(t?.engine_full ?? '', /TTL toDateTime\(time\) \+ toIntervalDay\(7\)/);
   assert.deepEqual((await migrate(s(), { retentionDays: 7 })).retentionChanged, []);
+});
+
+const CLI = fileURLToPath(new URL('../../../bin/ribwatch.mjs', import.meta.url));
+
+function ribwatch(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, 'migrate', ...args], { env: { PATH: process.env['PATH'] ?? '' }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+void test('`ribwatch migrate --data DIR` applies, then reports nothing to do; --status lists the files', { skip }, async () => {
+  const data = join(dir, 'cli-data');
+  const first = await ribwatch('--data', data);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /applied 0001_routers\.sql \(1 statement\)/);
+  assert.match(first.stdout, /ribwatch migrate: ribwatch at .*cli-data: \d+ applied, 0 already applied\n$/);
+  const again = await ribwatch('--data', data);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^ribwatch migrate: ribwatch at .*: 0 applied, \d+ already applied\n$/);
+  const status = await ribwatch('--data', data, '--status');
+  assert.match(status.stdout, /^0001_routers\.sql {2}applied$/m);
+});
+
+void test('`ribwatch migrate` usage errors exit 2 with the reason; an unreachable server exits 1 with one line', async () => {
+  const both = await ribwatch('--data', join(dir, 'x'), '--clickhouse', 'http://127.0.0.1:9');
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--data and --clickhouse exclude each other/);
+  const cluster = await ribwatch('--cluster', 'c1');
+  assert.equal(cluster.code, 2);
+  assert.match(cluster.stderr, /--cluster needs --clickhouse/);
+  const days = await ribwatch('--retention-days', '0');
+  assert.equal(days.code, 2);
+  const down = await ribwatch('--clickhouse', 'http://127.0.0.1:9');
+  assert.equal(down.code, 1);
+  assert.match(down.stderr, /^ribwatch migrate: ClickHouse at http:\/\/127\.0\.0\.1:9: .*\n$/);
 });
