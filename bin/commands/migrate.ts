@@ -10,7 +10,7 @@ import { appliedMigrations, DEFAULT_RETENTION_DAYS, loadMigrations, migrate, Mig
 import { openStore } from '../../core/store/index.js';
 import type { Store, StoreOptions } from '../../core/store/index.js';
 import { usageError } from './command.js';
-import type { CliIo, Command } from './command.js';
+import type { Command } from './command.js';
 
 const USAGE = `usage: ribwatch migrate [--config FILE] [--data DIR | --clickhouse URL] [options]
 
