@@ -38,6 +38,7 @@ import type {
   RouterUpRecord,
   StatsRecord,
 } from '../core/records.js';
+import { RouteRecordObject } from '../core/record-json.js';
 import { routeAttributes } from './attributes.js';
 import { errorKind, peerDownReasonName, statName, terminationReasonName } from './bmp-names.js';
 import { DumpTracker } from './dump-tracker.js';
@@ -302,22 +303,8 @@ function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContex
       base ??= ctx.attributesFor(m.pdu, peer.key, rib, a);
       attributes = base.next_hop === g.nextHop ? base : { ...base, next_hop: g.nextHop };
     }
-    out.push({
-      v: 1,
-      type: 'route',
-      router: ctx.router,
-      session: ctx.session,
-      seq: ++ctx.seq,
-      time,
-      peer: peer.ref,
-      rib,
-      afi_safi: g.name,
-      router_time: routerTime,
-      attributes,
-      announced,
-      withdrawn,
-      dump: ctx.dump.route(peer.key, rib, g.name, nowMs),
-    });
+    const dump = ctx.dump.route(peer.key, rib, g.name, nowMs);
+    out.push(new RouteRecordObject(ctx.router, ctx.session, ++ctx.seq, time, peer.ref, rib, g.name, routerTime, attributes, announced, withdrawn, dump));
   }
 }
 

@@ -2,13 +2,67 @@
  * The JSON text of a record, as every sink writes it (NDJSON now, the bus next).
  *
  * Route records are nearly all of the volume (one per Route Monitoring message, a few hundred
- * thousand a second in a table dump) and serialising them was the collector's largest cost. They
- * are assembled here from parts that repeat between consecutive records and are serialised once:
- * the router/session head, the peer, and the attributes object, which records-from-bmp reuses
- * while a peer's attribute bytes repeat. Every part still goes through JSON.stringify, and the
- * result is exactly JSON.stringify(record): test/unit/collector-json.test.ts holds the two equal.
+ * thousand a second in a table dump) and serialising them was the collector's largest cost. The
+ * collector builds them as RouteRecordObject, and those are assembled here from parts that repeat
+ * between consecutive records and are serialised once: the router/session head, the peer, and
+ * the attributes object (records-from-bmp reuses it while a peer's attribute bytes repeat). The
+ * result is exactly JSON.stringify(record); test/unit/collector-json.test.ts holds the two equal.
+ * Any other record, including a route record built elsewhere, goes through JSON.stringify.
  */
-import type { BusRecord, PeerRef, RouteAttributes, RouteRecord } from './records.js';
+import type { RibView } from '@ribwatch/bmp-parser';
+import type { BusRecord, PeerRef, RouteAttributes, RoutePrefix, RouteRecord } from './records.js';
+
+/**
+ * A route record as the collector builds it: a plain data object whose class marks the exact
+ * key set and order the fast serialiser writes (fields are declared, then assigned, in that
+ * order). Add a field here and in routeJson together; the equality test fails otherwise.
+ */
+export class RouteRecordObject implements RouteRecord {
+  readonly v: 1;
+  readonly type: 'route';
+  readonly router: string;
+  readonly session: string;
+  readonly seq: number;
+  readonly time: string;
+  readonly peer: PeerRef;
+  readonly rib: RibView;
+  readonly afi_safi: string;
+  readonly router_time: string;
+  readonly attributes: RouteAttributes | null;
+  readonly announced: readonly RoutePrefix[];
+  readonly withdrawn: readonly RoutePrefix[];
+  readonly dump: boolean;
+
+  constructor(
+    router: string,
+    session: string,
+    seq: number,
+    time: string,
+    peer: PeerRef,
+    rib: RibView,
+    afiSafi: string,
+    routerTime: string,
+    attributes: RouteAttributes | null,
+    announced: readonly RoutePrefix[],
+    withdrawn: readonly RoutePrefix[],
+    dump: boolean,
+  ) {
+    this.v = 1;
+    this.type = 'route';
+    this.router = router;
+    this.session = session;
+    this.seq = seq;
+    this.time = time;
+    this.peer = peer;
+    this.rib = rib;
+    this.afi_safi = afiSafi;
+    this.router_time = routerTime;
+    this.attributes = attributes;
+    this.announced = announced;
+    this.withdrawn = withdrawn;
+    this.dump = dump;
+  }
+}
 
 /** Symbol-keyed, so JSON.stringify and Object.keys never see it. */
 const JSON_TEXT = Symbol('ribwatch.json');
@@ -25,7 +79,22 @@ function attributesJson(a: RouteAttributes): string {
   return (c[JSON_TEXT] ??= JSON.stringify(a));
 }
 
-function routeJson(r: RouteRecord): string {
+/** IP prefix text ("10.0.0.0/24", "2001:db8::/32") needs no escaping; anything else is stringified. */
+const PLAIN_PREFIX = /^[0-9a-f.:]+\/\d+$/;
+
+function prefixesJson(ps: readonly RoutePrefix[]): string {
+  if (ps.length === 0) return '[]';
+  if (ps.length === 1) {
+    // FRR sends one prefix per message: the common case, without JSON.stringify's generic walk.
+    const p = ps[0]!;
+    if (p.rd === undefined && p.labels === undefined && PLAIN_PREFIX.test(p.prefix)) {
+      return `[{"prefix":"${p.prefix}","path_id":${p.path_id === null || !Number.isFinite(p.path_id) ? 'null' : p.path_id}}]`;
+    }
+  }
+  return JSON.stringify(ps);
+}
+
+function routeJson(r: RouteRecordObject): string {
   if (r.router !== headRouter || r.session !== headSession) {
     headRouter = r.router;
     headSession = r.session;
@@ -35,26 +104,15 @@ function routeJson(r: RouteRecord): string {
     lastPeer = r.peer;
     lastPeerText = JSON.stringify(r.peer);
   }
-  // time, router_time, rib and afi_safi are made by the collector from digits, letters and
-  // "-:.TZ", so they need no escaping; everything else is JSON.stringify's.
+  // time and router_time (toISOString), rib (a fixed set) and afi_safi (letters, digits, "-")
+  // are made by the collector and need no escaping.
   return (
     `${headText}${r.seq},"time":"${r.time}","peer":${lastPeerText},"rib":"${r.rib}","afi_safi":"${r.afi_safi}","router_time":"${r.router_time}"` +
-    `,"attributes":${r.attributes === null ? 'null' : attributesJson(r.attributes)},"announced":${JSON.stringify(r.announced)}` +
-    `,"withdrawn":${JSON.stringify(r.withdrawn)},"dump":${r.dump}}`
+    `,"attributes":${r.attributes === null ? 'null' : attributesJson(r.attributes)},"announced":${prefixesJson(r.announced)}` +
+    `,"withdrawn":${prefixesJson(r.withdrawn)},"dump":${r.dump}}`
   );
 }
 
-/** How many keys routeJson writes; a route record with any other count (built elsewhere, or a new field) is stringified whole. */
-const ROUTE_KEY_COUNT = 14;
-
-function hasRouteShape(r: RouteRecord): boolean {
-  // A cheap guard: the builder in collector/records-from-bmp.ts makes exactly these keys.
-  let n = 0;
-  for (const _k in r) n++;
-  return n === ROUTE_KEY_COUNT;
-}
-
 export function recordJson(r: BusRecord): string {
-  return r.type === 'route' && hasRouteShape(r) ? routeJson(r) : JSON.stringify(r);
+  return r instanceof RouteRecordObject ? routeJson(r) : JSON.stringify(r);
 }
-

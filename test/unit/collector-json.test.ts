@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BmpRouterState } from '@ribwatch/bmp-parser';
 import { RecordContext, recordsFromBmp } from '../../collector/records-from-bmp.js';
-import { recordJson } from '../../core/record-json.js';
+import { RouteRecordObject, recordJson } from '../../core/record-json.js';
 import type { BusRecord, RouteRecord } from '../../core/records.js';
 import { announce4, endOfRib, initiation, peer, peerUp, routeMonitoring, stats, withdraw4 } from './collector-helpers.js';
 
@@ -50,9 +50,18 @@ void test('every record the collector builds serialises exactly as JSON.stringif
     routes.some((r, i) => i > 0 && r.attributes !== null && r.attributes === routes[i - 2]?.attributes),
     'consecutive records share their attributes object (the cache the serialiser relies on)',
   );
+  assert.ok(routes.every((r) => r instanceof RouteRecordObject), 'the collector builds the fast-path class');
   for (const r of records) assert.equal(recordJson(r), JSON.stringify(r));
   // Twice: the second pass reads every cached part.
   for (const r of records) assert.equal(recordJson(r), JSON.stringify(r));
+});
+
+void test('prefixes that are not plain IP text, RDs and labels are escaped as JSON.stringify does', () => {
+  const r = build().find((x): x is RouteRecord => x.type === 'route')!;
+  for (const announced of [[{ prefix: 'evpn "2" \\ x', path_id: null }], [{ prefix: '10.0.0.0/8', path_id: 1, rd: '65000:1', labels: [16] }], [{ prefix: '10.0.0.0/8', path_id: 4294967295 }]]) {
+    const o = new RouteRecordObject(r.router, r.session, 9, r.time, r.peer, r.rib, r.afi_safi, r.router_time, r.attributes, announced, [], false);
+    assert.equal(recordJson(o), JSON.stringify(o));
+  }
 });
 
 void test('a route record with a field the serialiser does not know is written whole, not truncated', () => {
