@@ -52,10 +52,23 @@ export class NdjsonSink implements RecordSink {
     if (records.length === 0) return true;
     // A broken destination must not wedge the collector: drop, say so once (onError), keep reading.
     if (this.error || this.closed) return true;
-    let text = '';
-    for (const r of records) text += `${recordJson(r)}\n`;
+    // Each line is sized and copied into one buffer while it is fresh: cheaper than joining a
+    // batch-sized string and encoding it afterwards (that flattens one huge rope at the end).
+    const lines = new Array<string>(records.length);
+    let bytes = records.length;
+    for (let i = 0; i < records.length; i++) {
+      const line = recordJson(records[i]!);
+      lines[i] = line;
+      bytes += Buffer.byteLength(line);
+    }
+    const buf = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const line of lines) {
+      at += buf.write(line, at);
+      buf[at++] = 0x0a;
+    }
     this.written += records.length;
-    return this.stream.write(text);
+    return this.stream.write(buf);
   }
 
   drained(): Promise<void> {

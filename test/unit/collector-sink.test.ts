@@ -109,3 +109,21 @@ void test('GET /metrics serves the registry in the Prometheus text format', asyn
   assert.equal(body.status, 200);
   assert.match(body.text, /^ribwatch_test_total 3$/m);
 });
+
+void test('lines with non-ASCII text are written as whole UTF-8', async () => {
+  const chunks: Buffer[] = [];
+  const s = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(c);
+      cb();
+    },
+  });
+  const sink = new NdjsonSink(s);
+  const init: BusRecord = { v: 1, type: 'router_init', router: '192.0.2.1', session: 's', seq: 2, time: '2026-11-21T00:00:00.000Z', sys_name: 'leaf-ü-東京-🛰', sys_descr: null, info: ['"quoted"\n'] };
+  sink.write([rec(1), init, rec(3)]);
+  await sink.flush();
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+  assert.equal(lines.length, 4);
+  assert.equal(lines[3], '');
+  assert.deepEqual(JSON.parse(lines[1]!), init);
+});
