@@ -115,6 +115,10 @@ void test('optional parameters running past the OPEN, or a capability past its p
   if (!r1.ok) assert.equal(r1.error.code, ErrorCode.Length);
   const r2 = decodeOpen(message(1, '04 fde9 005a c0000201 04 02 02 4104'));
   assert.equal(r2.ok, false);
+  // Bytes after the optional parameters: the OPEN's length and its parameters' disagree.
+  const r4 = decodeOpen(message(1, '04 fde9 005a c0000201 04 02 02 0200 4600'));
+  assert.equal(r4.ok, false);
+  if (!r4.ok) assert.equal(r4.error.code, ErrorCode.Length);
   const r3 = decodeOpen(message(1, '04 fde9 005a c000'));
   assert.equal(r3.ok, false);
   if (!r3.ok) assert.equal(r3.error.code, ErrorCode.Short);
@@ -232,4 +236,17 @@ void test('decodeBgpMessage dispatches OPEN and NOTIFICATION to their decoders',
   assert.ok(o.ok && o.value.type === 'open' && o.value.open.asn === 4200000000);
   const n = decodeBgpMessage(message(3, '0602'), DEFAULT_SESSION);
   assert.ok(n.ok && n.value.type === 'notification' && n.value.notification.subcodeName === 'Administrative Shutdown');
+});
+
+void test('Extended Next Hop Encoding (RFC 8950, code 5) and Enhanced Route Refresh (RFC 7313, code 70) are decoded', () => {
+  // As Huawei advertises it in pmacct 208: IPv4 unicast, IPv4 VPN (SAFI 128) with IPv6 next hops.
+  const o = opened(message(1, '04 fde9 005a c0000201 12 02 10 05 0c 0001 0001 0002 0001 0080 0002 46 00'));
+  assert.deepEqual(o.capabilities.extendedNextHop, [
+    { afi: 1, safi: 1, nextHopAfi: 2 },
+    { afi: 1, safi: 128, nextHopAfi: 2 },
+  ]);
+  assert.equal(o.capabilities.enhancedRouteRefresh, true);
+  const built = opened(encodeOpen({ version: 4, myAs: 65001, holdTime: 90, bgpId: '192.0.2.1', capabilities: { extendedNextHop: o.capabilities.extendedNextHop, enhancedRouteRefresh: true } }));
+  assert.deepEqual(built.capabilities.extendedNextHop, o.capabilities.extendedNextHop);
+  assert.equal(built.capabilities.enhancedRouteRefresh, true);
 });

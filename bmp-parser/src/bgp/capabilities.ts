@@ -12,6 +12,8 @@ export const CapabilityCode = {
   Multiprotocol: 1,
   /** RFC 2918 */
   RouteRefresh: 2,
+  /** RFC 8950 */
+  ExtendedNextHop: 5,
   /** RFC 8654 */
   ExtendedMessage: 6,
   /** RFC 4724 §3 */
@@ -77,6 +79,20 @@ export function encodeGracefulRestart(g: GracefulRestart): Uint8Array {
   return w.finish();
 }
 
+type ExtendedNextHop = { readonly afi: number; readonly safi: number; readonly nextHopAfi: number };
+/** RFC 8950 §4: repeated NLRI AFI (2), NLRI SAFI (2), Nexthop AFI (2). */
+export function decodeExtendedNextHop(v: Uint8Array): ExtendedNextHop[] | undefined {
+  if (v.length % 6 !== 0) return undefined;
+  const out: ExtendedNextHop[] = [];
+  for (let i = 0; i < v.length; i += 6) out.push({ afi: (v[i]! << 8) | v[i + 1]!, safi: (v[i + 2]! << 8) | v[i + 3]!, nextHopAfi: (v[i + 4]! << 8) | v[i + 5]! });
+  return out;
+}
+export function encodeExtendedNextHop(entries: readonly ExtendedNextHop[]): Uint8Array {
+  const w = new Writer(entries.length * 6 + 1);
+  for (const e of entries) w.u16(e.afi).u16(e.safi).u16(e.nextHopAfi);
+  return w.finish();
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 /** Hostname capability: hostname length (1), hostname, domain length (1), domain. */
 export function decodeFqdn(v: Uint8Array): { hostname: string; domain: string } | undefined {
@@ -108,6 +124,8 @@ export function interpretCapabilities(all: readonly Capability[]): OpenCapabilit
   let fourOctetAs: number | undefined;
   let gracefulRestart: GracefulRestart | undefined;
   let fqdn: { hostname: string; domain: string } | undefined;
+  let extendedNextHop: ExtendedNextHop[] | undefined;
+  let enhancedRouteRefresh = false;
   for (const c of all) {
     switch (c.code) {
       case CapabilityCode.Multiprotocol: {
@@ -136,6 +154,14 @@ export function interpretCapabilities(all: readonly Capability[]): OpenCapabilit
       case CapabilityCode.Fqdn:
         fqdn ??= decodeFqdn(c.value);
         break;
+      case CapabilityCode.ExtendedNextHop: {
+        const e = decodeExtendedNextHop(c.value);
+        if (e) extendedNextHop = [...(extendedNextHop ?? []), ...e];
+        break;
+      }
+      case CapabilityCode.EnhancedRouteRefresh:
+        enhancedRouteRefresh = true;
+        break;
       default:
         break;
     }
@@ -148,11 +174,15 @@ export function interpretCapabilities(all: readonly Capability[]): OpenCapabilit
     gracefulRestart?: GracefulRestart;
     extendedMessage: boolean;
     fqdn?: { hostname: string; domain: string };
+    extendedNextHop?: ExtendedNextHop[];
+    enhancedRouteRefresh?: boolean;
     all: readonly Capability[];
   } = { multiprotocol, routeRefresh, addPath, extendedMessage, all };
   if (fourOctetAs !== undefined) caps.fourOctetAs = fourOctetAs;
   if (gracefulRestart !== undefined) caps.gracefulRestart = gracefulRestart;
   if (fqdn !== undefined) caps.fqdn = fqdn;
+  if (extendedNextHop !== undefined) caps.extendedNextHop = extendedNextHop;
+  if (enhancedRouteRefresh) caps.enhancedRouteRefresh = true;
   return caps;
 }
 
@@ -165,6 +195,8 @@ export function capabilityList(c: Partial<OpenCapabilities>): Capability[] {
   const out: Capability[] = [];
   for (const f of c.multiprotocol ?? []) out.push({ code: CapabilityCode.Multiprotocol, value: encodeMultiprotocol(f) });
   if (c.routeRefresh) out.push({ code: CapabilityCode.RouteRefresh, value: new Uint8Array(0) });
+  if (c.enhancedRouteRefresh) out.push({ code: CapabilityCode.EnhancedRouteRefresh, value: new Uint8Array(0) });
+  if (c.extendedNextHop && c.extendedNextHop.length > 0) out.push({ code: CapabilityCode.ExtendedNextHop, value: encodeExtendedNextHop(c.extendedNextHop) });
   if (c.extendedMessage) out.push({ code: CapabilityCode.ExtendedMessage, value: new Uint8Array(0) });
   if (c.gracefulRestart) out.push({ code: CapabilityCode.GracefulRestart, value: encodeGracefulRestart(c.gracefulRestart) });
   if (c.fourOctetAs !== undefined) out.push({ code: CapabilityCode.FourOctetAs, value: encodeFourOctetAs(c.fourOctetAs) });

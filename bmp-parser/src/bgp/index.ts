@@ -5,7 +5,7 @@
  *
  *   header.ts          RFC 4271 §4.1 message header (RFC 8654 lengths)
  *   open.ts            RFC 4271 §4.2 OPEN, RFC 9072 extended optional parameters
- *   capabilities.ts    RFC 5492 capabilities (RFC 4760, 2918, 8654, 4724, 6793, 7911, FQDN)
+ *   capabilities.ts    RFC 5492 capabilities (RFC 4760, 2918, 8950, 8654, 4724, 6793, 7911, 7313, FQDN)
  *   update.ts          RFC 4271 §4.3 UPDATE, RFC 4724 End-of-RIB
  *   attributes.ts      RFC 4271 §4.3/§5 path attributes, RFC 7606 error handling
  *   as-path.ts         AS_PATH / AS4_PATH (RFC 4271, RFC 6793, RFC 5065)
@@ -55,6 +55,8 @@ export {
   encodeGracefulRestart,
   decodeFqdn,
   encodeFqdn,
+  decodeExtendedNextHop,
+  encodeExtendedNextHop,
 } from './capabilities.js';
 export { decodePathAttributes, encodePathAttributes, malformedAction, AttrFlag, DEFAULT_ATTR_FLAGS } from './attributes.js';
 export type { DecodedAttributes } from './attributes.js';

@@ -46,6 +46,7 @@ export function decodeOpenBody(b: Uint8Array, base = 0): Result<BgpOpen> {
   }
   const params = c.sub(optLen);
   if (params === undefined) return fail(ErrorCode.Length, `optional parameters length ${optLen} exceeds the OPEN`, base + 9);
+  if (c.remaining > 0) return fail(ErrorCode.Length, `${c.remaining} bytes follow the optional parameters`, base + c.pos);
   const parameters: OpenParameter[] = [];
   const all: Capability[] = [];
   while (params.remaining > 0) {

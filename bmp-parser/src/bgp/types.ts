@@ -193,6 +193,10 @@ export interface OpenCapabilities {
   readonly extendedMessage: boolean;
   /** draft-walton-bgp-hostname-capability (code 73). */
   readonly fqdn?: { readonly hostname: string; readonly domain: string };
+  /** RFC 8950 §4 Extended Next Hop Encoding (code 5): NLRI AFI/SAFI that may carry a next hop of another AFI. */
+  readonly extendedNextHop?: readonly { readonly afi: number; readonly safi: number; readonly nextHopAfi: number }[];
+  /** RFC 7313 Enhanced Route Refresh (code 70); present only when advertised. */
+  readonly enhancedRouteRefresh?: boolean;
   /** Every capability as received, including the ones decoded above, in wire order. */
   readonly all: readonly Capability[];
 }
