@@ -396,7 +396,6 @@ class KafkaProducerSink implements BusProducer {
     let backoff = 200;
     try {
       while (this.head < this.queue.length && !this.closing) {
-        // Let the writes of this tick join the first send.
         if (!this.connected) {
           try {
             await this.producer.connect();
@@ -409,6 +408,7 @@ class KafkaProducerSink implements BusProducer {
             continue;
           }
         }
+        // Let the writes of this tick join this send.
         await new Promise<void>((r) => setImmediate(r));
         let end = this.head;
         let bytes = 0;
