@@ -63,6 +63,10 @@ void test('extended communities: EVPN, color, encapsulation, flowspec actions; u
   assert.equal(formatExtendedCommunity(hex('8006fde800000000')), 'traffic-rate:65000:0');
   assert.equal(formatExtendedCommunity(hex('8008fde800000064')), 'redirect:65000:100');
   assert.equal(formatExtendedCommunity(hex('4277112233445566')), '0x4277112233445566');
+  // Link bandwidth (non-transitive, 0x40 0x04): AS 65000, 125000000 bytes/s as IEEE float.
+  assert.equal(formatExtendedCommunity(hex('4004fde84cee6b28')), 'lb:65000:125000000');
+  // A non-transitive type with a route-target subtype is not a route target.
+  assert.equal(formatExtendedCommunity(hex('4002fde800000064')), '0x4002fde800000064');
   assert.equal(formatExtendedCommunity(parseExtendedCommunity('0x4277112233445566')!), '0x4277112233445566');
 });
 

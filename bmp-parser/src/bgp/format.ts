@@ -76,10 +76,11 @@ export function formatExtendedCommunity(b: Uint8Array): string {
   if (b.length !== 8) return '0x' + hex(b);
   const type = b[0]!;
   const sub = b[1]!;
-  const high = type & 0xbf; // ignore the transitive bit for the administrator kinds
-  if (high === 0x00 || high === 0x01 || high === 0x02) {
-    const admin = high === 0x00 ? `${u16(b, 2)}` : high === 0x01 ? formatIPv4(b, 2) : `${u32(b, 2)}`;
-    const local = high === 0x00 ? u32(b, 4) : u16(b, 6);
+  if (type === 0x40 && sub === 0x04) return `lb:${u16(b, 2)}:${new DataView(b.buffer, b.byteOffset + 4, 4).getFloat32(0)}`;
+  // Transitive two-octet AS (0x00), IPv4 address (0x01) and four-octet AS (0x02) specific.
+  if (type === 0x00 || type === 0x01 || type === 0x02) {
+    const admin = type === 0x00 ? `${u16(b, 2)}` : type === 0x01 ? formatIPv4(b, 2) : `${u32(b, 2)}`;
+    const local = type === 0x00 ? u32(b, 4) : u16(b, 6);
     switch (sub) {
       case 0x02:
         return `rt:${admin}:${local}`;
@@ -94,7 +95,6 @@ export function formatExtendedCommunity(b: Uint8Array): string {
       default:
         break;
     }
-    if (type === 0x40 && sub === 0x04) return `lb:${u16(b, 2)}:${new DataView(b.buffer, b.byteOffset + 4, 4).getFloat32(0)}`;
   }
   if (type === 0x03 && sub === 0x0b) return `color:${u16(b, 2)}:${u32(b, 4)}`;
   if (type === 0x03 && sub === 0x0c) return `encap:${u16(b, 6)}`;
