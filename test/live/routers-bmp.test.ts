@@ -159,6 +159,14 @@ void describe('FRR leaf + GoBGP nodes export BMP to a raw TCP station', { skip, 
         }
       }
 
+      // FRR's whole table (`show bgp <afi> unicast json`) is exactly the union of every peer's
+      // post-policy view in the feed, the self peer's included
+      for (const f of ['ipv4', 'ipv6'] as const) {
+        const table = sorted(Object.keys(await fabric.leaf.table(f)));
+        const fromBmp = sorted(new Set(ribs.peers().flatMap((peer) => ribs.prefixes(peer, 'post', f))));
+        assert.deepEqual(fromBmp, table, `FRR ${f} table = union of BMP post-policy views`);
+      }
+
       // FRR's locally originated `network` routes: self peer 0.0.0.0 / AS 0, post-policy, no Peer Up
       const msgs = conn.decoded();
       const selfRm = msgs.filter((m) => m.type === 0 && m.peer.asn === 0);
