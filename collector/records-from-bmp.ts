@@ -215,10 +215,14 @@ interface FamilyGroup {
   readonly afi: number;
   readonly safi: number;
   readonly name: string;
-  announced: RoutePrefix[];
-  withdrawn: RoutePrefix[];
+  announced: readonly RoutePrefix[];
+  withdrawn: readonly RoutePrefix[];
   nextHop: string | null;
 }
+
+/** Shared by every record with nothing announced or withdrawn (records are never mutated). */
+const NO_PREFIXES: readonly RoutePrefix[] = Object.freeze([]);
+const IPV4_UNICAST = afiSafiName(1, 1);
 
 function toPrefixes(nlri: readonly Nlri[]): RoutePrefix[] {
   const out: RoutePrefix[] = new Array<RoutePrefix>(nlri.length);
@@ -234,7 +238,7 @@ function toPrefixes(nlri: readonly Nlri[]): RoutePrefix[] {
 
 function group(groups: FamilyGroup[], afi: number, safi: number): FamilyGroup {
   for (const g of groups) if (g.afi === afi && g.safi === safi) return g;
-  const g: FamilyGroup = { afi, safi, name: afiSafiName(afi, safi), announced: [], withdrawn: [], nextHop: null };
+  const g: FamilyGroup = { afi, safi, name: afiSafiName(afi, safi), announced: NO_PREFIXES, withdrawn: NO_PREFIXES, nextHop: null };
   groups.push(g);
   return g;
 }
@@ -255,6 +259,16 @@ function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContex
     return;
   }
   const a = u.attributes;
+  if (a.mpReach === undefined && a.mpUnreach === undefined && u.action === undefined) {
+    // The common case (FRR: one IPv4 prefix per message): one record, no grouping.
+    if (u.withdrawn.length === 0 && u.nlri.length === 0) return;
+    const announced = u.nlri.length === 0 ? NO_PREFIXES : toPrefixes(u.nlri);
+    const attributes = announced.length === 0 ? null : ctx.attributesFor(m.pdu, peer.key, rib, a);
+    const withdrawn = u.withdrawn.length === 0 ? NO_PREFIXES : toPrefixes(u.withdrawn);
+    const dump = ctx.dump.route(peer.key, rib, IPV4_UNICAST, nowMs);
+    out.push(new RouteRecordObject(ctx.router, ctx.session, ++ctx.seq, time, peer.ref, rib, IPV4_UNICAST, routerTime, attributes, announced, withdrawn, dump));
+    return;
+  }
   const groups: FamilyGroup[] = [];
   if (u.withdrawn.length > 0 || u.nlri.length > 0) {
     const g = group(groups, 1, 1);
@@ -270,7 +284,7 @@ function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContex
       ctx.onProblem('bgp-unsupported-nlri', `MP_REACH_NLRI for ${afiSafiName(reach.afi, reach.safi)} kept raw`);
     } else if (reach.nlri.length > 0) {
       const g = group(groups, reach.afi, reach.safi);
-      g.announced = g.announced.length === 0 ? toPrefixes(reach.nlri) : g.announced.concat(toPrefixes(reach.nlri));
+      g.announced = g.announced.length === 0 ? toPrefixes(reach.nlri) : [...g.announced, ...toPrefixes(reach.nlri)];
       g.nextHop = reach.nextHops[0] ?? null;
     }
   }
@@ -280,7 +294,7 @@ function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContex
       ctx.onProblem('bgp-unsupported-nlri', `MP_UNREACH_NLRI for ${afiSafiName(unreach.afi, unreach.safi)} kept raw`);
     } else if (unreach.withdrawn.length > 0) {
       const g = group(groups, unreach.afi, unreach.safi);
-      g.withdrawn = g.withdrawn.length === 0 ? toPrefixes(unreach.withdrawn) : g.withdrawn.concat(toPrefixes(unreach.withdrawn));
+      g.withdrawn = g.withdrawn.length === 0 ? toPrefixes(unreach.withdrawn) : [...g.withdrawn, ...toPrefixes(unreach.withdrawn)];
     }
   }
   if (groups.length === 0) return;
@@ -295,8 +309,8 @@ function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContex
     let announced = g.announced;
     let withdrawn = g.withdrawn;
     if (treatAsWithdraw && announced.length > 0) {
-      withdrawn = withdrawn.concat(announced);
-      announced = [];
+      withdrawn = [...withdrawn, ...announced];
+      announced = NO_PREFIXES;
     }
     let attributes: RouteAttributes | null = null;
     if (announced.length > 0) {

@@ -94,21 +94,45 @@ function prefixesJson(ps: readonly RoutePrefix[]): string {
   return JSON.stringify(ps);
 }
 
-function routeJson(r: RouteRecordObject): string {
-  if (r.router !== headRouter || r.session !== headSession) {
-    headRouter = r.router;
-    headSession = r.session;
-    headText = `{"v":1,"type":"route","router":${JSON.stringify(r.router)},"session":${JSON.stringify(r.session)},"seq":`;
-  }
+/** V8 keeps a string built by concatenation as a rope; reading a character flattens it once, so the cached part is copied fast every time after. */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
+interface Mid {
+  readonly time: string;
+  readonly peer: PeerRef;
+  readonly afiSafi: string;
+  readonly routerTime: string;
+  readonly text: string;
+}
+
+/** Per RIB view (FRR alternates pre- and post-policy), the run from "time" to "attributes". */
+const midByRib = new Map<string, Mid>();
+
+function midJson(r: RouteRecordObject): string {
+  const m = midByRib.get(r.rib);
+  if (m !== undefined && m.time === r.time && m.peer === r.peer && m.afiSafi === r.afi_safi && m.routerTime === r.router_time) return m.text;
   if (r.peer !== lastPeer) {
     lastPeer = r.peer;
     lastPeerText = JSON.stringify(r.peer);
   }
   // time and router_time (toISOString), rib (a fixed set) and afi_safi (letters, digits, "-")
   // are made by the collector and need no escaping.
+  const text = flat(`,"time":"${r.time}","peer":${lastPeerText},"rib":"${r.rib}","afi_safi":"${r.afi_safi}","router_time":"${r.router_time}","attributes":`);
+  midByRib.set(r.rib, { time: r.time, peer: r.peer, afiSafi: r.afi_safi, routerTime: r.router_time, text });
+  return text;
+}
+
+function routeJson(r: RouteRecordObject): string {
+  if (r.router !== headRouter || r.session !== headSession) {
+    headRouter = r.router;
+    headSession = r.session;
+    headText = flat(`{"v":1,"type":"route","router":${JSON.stringify(r.router)},"session":${JSON.stringify(r.session)},"seq":`);
+  }
   return (
-    `${headText}${r.seq},"time":"${r.time}","peer":${lastPeerText},"rib":"${r.rib}","afi_safi":"${r.afi_safi}","router_time":"${r.router_time}"` +
-    `,"attributes":${r.attributes === null ? 'null' : attributesJson(r.attributes)},"announced":${prefixesJson(r.announced)}` +
+    `${headText}${r.seq}${midJson(r)}${r.attributes === null ? 'null' : attributesJson(r.attributes)},"announced":${prefixesJson(r.announced)}` +
     `,"withdrawn":${prefixesJson(r.withdrawn)},"dump":${r.dump}}`
   );
 }
