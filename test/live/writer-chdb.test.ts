@@ -396,6 +396,8 @@ void test('the same batch delivered twice (same token) stores nothing twice, pee
     'announce 10.0.10.2 10.250.3.0/24 dump [64512]',
   ]);
   assert.deepEqual((await rib(F.router)).map((r) => r.prefix), ['10.250.3.0/24']);
+  const churn = await s().query<{ w: string; sw: string }>('SELECT sum(withdrawals) AS w, sum(synthetic_withdrawals) AS sw FROM prefix_churn_1m WHERE router = {r:String}', { r: F.router });
+  assert.deepEqual(churn.map((c) => [Number(c.w), Number(c.sw)]), [[1, 1]], 'the rollup view is deduplicated with its source');
 });
 
 void test('new records under a reused offset range (the in-process bus restarted at 0) are stored, not taken for a replay', { skip }, async () => {
