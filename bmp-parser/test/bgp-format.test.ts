@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  attributeName,
+  capabilityName,
   formatCommunity,
   formatExtendedCommunity,
   formatIPv6,
@@ -110,4 +112,13 @@ void test('route distinguisher text round-trips through its 8 octets for types 0
     assert.equal(formatRd(hex(h), 0), text);
     assert.equal(Buffer.from(parseRd(text)!).toString('hex'), h);
   }
+});
+
+void test('attribute and capability codes have names from the IANA registries, and "unknown" otherwise', () => {
+  assert.equal(attributeName(2), 'AS_PATH');
+  assert.equal(attributeName(32), 'LARGE_COMMUNITY');
+  assert.equal(attributeName(250), 'unknown');
+  assert.equal(capabilityName(69), 'ADD-PATH');
+  assert.equal(capabilityName(65), '4-octet AS Number');
+  assert.equal(capabilityName(200), 'unknown');
 });

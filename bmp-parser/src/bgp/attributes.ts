@@ -41,6 +41,40 @@ export const DEFAULT_ATTR_FLAGS: Readonly<Record<number, number>> = {
   32: 0xc0,
 };
 
+/** IANA "BGP Path Attributes" names for the codes seen in practice; others are "unknown". */
+export const ATTRIBUTE_NAMES: Readonly<Record<number, string>> = {
+  1: 'ORIGIN',
+  2: 'AS_PATH',
+  3: 'NEXT_HOP',
+  4: 'MULTI_EXIT_DISC',
+  5: 'LOCAL_PREF',
+  6: 'ATOMIC_AGGREGATE',
+  7: 'AGGREGATOR',
+  8: 'COMMUNITIES',
+  9: 'ORIGINATOR_ID',
+  10: 'CLUSTER_LIST',
+  14: 'MP_REACH_NLRI',
+  15: 'MP_UNREACH_NLRI',
+  16: 'EXTENDED_COMMUNITIES',
+  17: 'AS4_PATH',
+  18: 'AS4_AGGREGATOR',
+  22: 'PMSI_TUNNEL',
+  23: 'TUNNEL_ENCAPSULATION',
+  25: 'IPV6_EXTENDED_COMMUNITIES',
+  26: 'AIGP',
+  27: 'PE_DISTINGUISHER_LABELS',
+  29: 'BGP_LS',
+  32: 'LARGE_COMMUNITY',
+  33: 'BGPSEC_PATH',
+  35: 'OTC',
+  40: 'PREFIX_SID',
+  128: 'ATTR_SET',
+};
+
+export function attributeName(code: number): string {
+  return ATTRIBUTE_NAMES[code] ?? 'unknown';
+}
+
 /** Encoding order when a structure has no wire layout: by type code. */
 const KNOWN_CODES: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32];
 

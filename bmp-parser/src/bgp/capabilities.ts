@@ -30,6 +30,31 @@ export const CapabilityCode = {
   RouteRefreshCisco: 128,
 } as const;
 
+/** IANA "Capability Codes" names for the codes seen in practice; others are "unknown". */
+export const CAPABILITY_NAMES: Readonly<Record<number, string>> = {
+  1: 'Multiprotocol Extensions',
+  2: 'Route Refresh',
+  3: 'Outbound Route Filtering',
+  5: 'Extended Next Hop Encoding',
+  6: 'Extended Message',
+  7: 'BGPsec',
+  8: 'Multiple Labels',
+  9: 'BGP Role',
+  64: 'Graceful Restart',
+  65: '4-octet AS Number',
+  67: 'Dynamic Capability',
+  69: 'ADD-PATH',
+  70: 'Enhanced Route Refresh',
+  71: 'Long-Lived Graceful Restart',
+  73: 'FQDN',
+  74: 'Software Version',
+  128: 'Route Refresh (Cisco)',
+};
+
+export function capabilityName(code: number): string {
+  return CAPABILITY_NAMES[code] ?? 'unknown';
+}
+
 type Family = { readonly afi: number; readonly safi: number };
 
 /** RFC 4760 §8: AFI (2), reserved (1), SAFI (1). */

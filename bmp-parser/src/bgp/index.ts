@@ -43,6 +43,8 @@ export { decodeHeader, bgpMessageLength, encodeMessage, BGP_HEADER_LENGTH, BGP_M
 export type { BgpHeader } from './header.js';
 export {
   CapabilityCode,
+  CAPABILITY_NAMES,
+  capabilityName,
   interpretCapabilities,
   capabilityList,
   decodeMultiprotocol,
@@ -58,7 +60,7 @@ export {
   decodeExtendedNextHop,
   encodeExtendedNextHop,
 } from './capabilities.js';
-export { decodePathAttributes, encodePathAttributes, malformedAction, AttrFlag, DEFAULT_ATTR_FLAGS } from './attributes.js';
+export { decodePathAttributes, encodePathAttributes, malformedAction, attributeName, AttrFlag, ATTRIBUTE_NAMES, DEFAULT_ATTR_FLAGS } from './attributes.js';
 export type { DecodedAttributes } from './attributes.js';
 export { decodeAsPath, encodeAsPath, asPathLength, formatAsPath } from './as-path.js';
 export { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach, nextHopsText, encodeNextHops } from './mp-reach.js';
