@@ -136,16 +136,18 @@ export async function replay(file: string, port: number, opts: { end: boolean; t
       if (tFirstByte === 0) tFirstByte = performance.now();
       if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
         await new Promise<void>((resolve, reject) => {
-          const left = deadline - Date.now();
-          const t = setTimeout(() => reject(new Error('replay timed out waiting for drain')), Math.max(0, left));
-          socket.once('drain', () => {
+          const done = (err?: Error): void => {
             clearTimeout(t);
-            resolve();
-          });
-          socket.once('close', () => {
-            clearTimeout(t);
-            reject(new Error('the receiver closed the connection during the replay'));
-          });
+            socket.off('drain', onDrain);
+            socket.off('close', onClose);
+            if (err) reject(err);
+            else resolve();
+          };
+          const onDrain = (): void => done();
+          const onClose = (): void => done(new Error('the receiver closed the connection during the replay'));
+          const t = setTimeout(() => done(new Error('replay timed out waiting for drain')), Math.max(0, deadline - Date.now()));
+          socket.on('drain', onDrain);
+          socket.on('close', onClose);
         });
       }
     }
