@@ -130,6 +130,15 @@ void test('6WIND/FRR bug: a 2-octet AS_PATH on a 4-octet session is read as 2-oc
   roundTrips(buf);
 });
 
+void test('a 4-octet AS_PATH on a session taken as 2-octet is read as 4-octet (twoOctetAs false) and re-encoded as received', () => {
+  // A peer seen without Peer Up, assumed old, that is in fact a 4-octet speaker.
+  const buf = update('', '40 01 01 00  40 02 0a 02 02 0000fde9 fa56ea00  40 03 04 c0000201', '');
+  const u = decoded(buf, twoOctet);
+  assert.deepEqual(u.attributes.asPath, [{ type: 2, asns: [65001, 4200000000] }]);
+  assert.equal(u.attributes.twoOctetAs, false);
+  roundTrips(buf, twoOctet);
+});
+
 void test('without trial parsing, the same AS_PATH is a malformed attribute (treat-as-withdraw), not a failed UPDATE', () => {
   const u = decoded(update('', '40 02 06 02 02 fde9 fde8', '18 0a0000'), { fourOctetAs: true, addPath: new Set(), trialParse: false });
   assert.equal(u.attributes.asPath, undefined);

@@ -195,7 +195,9 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
         if (segs === undefined) bad = 'AS_PATH does not parse';
         else {
           attrs.asPath = segs;
+          // true: read as 2-octet; false: read as 4-octet although the session said 2; absent: as the session said (4).
           if (two) attrs.twoOctetAs = true;
+          else if (!four) attrs.twoOctetAs = false;
         }
         break;
       }
@@ -363,7 +365,7 @@ function writeSegments(w: Writer, s: readonly AsPathSegment[], size: 2 | 4): voi
 /** The value of a known attribute (the structure must hold it: see hasKnown). */
 function knownValue(a: PathAttributes, code: number, cfg: SessionConfig): Uint8Array {
   const w = new Writer(64);
-  const asnSize: 2 | 4 = a.twoOctetAs === true || !cfg.fourOctetAs ? 2 : 4;
+  const asnSize: 2 | 4 = a.twoOctetAs === true ? 2 : a.twoOctetAs === false ? 4 : cfg.fourOctetAs ? 4 : 2;
   switch (code) {
     case 1:
       w.u8(a.origin!);

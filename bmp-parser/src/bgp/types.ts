@@ -122,7 +122,11 @@ export interface PathAttributes {
   origin?: number;
   /** As received (2- or 4-octet per the session); see `effectiveAsPath` for the RFC 6793 merge with AS4_PATH. */
   asPath?: AsPathSegment[];
-  /** True when AS_PATH/AGGREGATOR were read with 2-octet ASNs. */
+  /**
+   * True when AS_PATH/AGGREGATOR were read with 2-octet ASNs; false when read with 4-octet ASNs on
+   * a session configured as 2-octet (trial parsing); absent when 4-octet as configured. The
+   * encoder follows it, falling back to the session when absent.
+   */
   twoOctetAs?: boolean;
   nextHop?: string;
   med?: number;
