@@ -1,0 +1,462 @@
+/**
+ * Route flap dampening, modelled from the collector side (RFC 7196's "test mode"): the exact
+ * RFC 2439 figure of merit per (router, peer, AFI/SAFI, prefix, path ID), event by event, with
+ * continuous decay — the penalty a router would hold, not an approximation on vendor ticks.
+ * dampening.md §1 has the formulas, §2 the profiles, §3 the numbers the tests pin.
+ *
+ * - Fed from pre-policy Adj-RIB-In (what the router's damping sees); a peer with no pre-policy
+ *   feed falls back to post-policy (`views`).
+ * - On each event: decay P to the event time, P·2^(−Δt/H); then add W (withdrawal of an announced
+ *   path), A (attribute change of an announced path) or Radv (re-advertisement after a
+ *   withdrawal); clip at the ceiling min(maxPenalty, R·2^(Tmax/H)). First announcements and
+ *   identical re-announcements add nothing.
+ * - Suppressed when P ≥ S (a penalty landing exactly on S suppresses); reusable once P decays
+ *   below R, at t + H·log2(P/R); the state is forgotten below R/2 (Cisco, FRR).
+ * - Never for iBGP (the peer's AS is the router's own, from Peer Up's sent OPEN or the inventory),
+ *   never for dump records (a re-dump after a reset adds no penalty), never for the router's own
+ *   routes (FRR's peer 0.0.0.0 / AS 0). A Peer Down adds nothing (FRR, Cisco); the penalty
+ *   survives the session, but the peer's announced paths are forgotten, so withdrawals FRR flushes
+ *   after the session returns for prefixes the new session never announced are no-ops.
+ *
+ * Reports: `dampening` critical "suppressed" (with the reuse time), warning "will be suppressed at
+ * this rate" (the steady state P∞ = I/(1−2^(−Δ/H)) of the observed flap period Δ and increment
+ * per cycle I reaches S), and clears when the path is reusable (at the exact reuse time) or the
+ * danger passed (P below R).
+ */
+import type { RibView } from '@ribwatch/bmp-parser';
+import { DAMPENING_PROFILES, Inventory, dampeningCeiling } from '../../core/inventory.js';
+import type { DampeningParams, DampeningProfileName } from '../../core/inventory.js';
+import type { BusRecord, RouteRecord } from '../../core/records.js';
+import type { AlertSubject, Detector, Observation } from '../types.js';
+import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, eventMs, isSelfPeer, iso } from './common.js';
+import type { CommonOptions } from './common.js';
+
+export interface RfdOptions extends CommonOptions {
+  /** RIB views followed, in order of preference per peer. Default pre-policy, then post-policy Adj-RIB-In. */
+  readonly views?: readonly RibView[];
+  /** Profile for peers the inventory gives none; null: model only peers the inventory names. Default cisco. */
+  readonly defaultProfile?: DampeningProfileName | DampeningParams | null;
+  /** While an alert holds, repeat it at most this often (penalty and reuse time move). Default 60 s. */
+  readonly updateEveryMs?: number;
+}
+
+const enum Level {
+  None = 0,
+  Warning = 1,
+  Suppressed = 2,
+}
+
+interface PathState {
+  lastMs: number;
+  /** Presence, valid only for the generation it was seen in. */
+  announced: boolean;
+  attr: number;
+  gen: number;
+  /** Penalty P as of tMs. */
+  p: number;
+  tMs: number;
+  flaps: number;
+  suppressed: boolean;
+  suppressedAtMs: number;
+  /** Flap-cycle estimate for the steady-state projection. */
+  cycleStartMs: number;
+  cycleInc: number;
+  periodMs: number;
+  inc: number;
+  cycles: number;
+  level: Level;
+  lastEmitMs: number;
+  params: DampeningParams | null;
+  profileSource: 'inventory' | 'default';
+  rib: RibView;
+}
+
+/** What the model holds for one path, for tests and the API. */
+export interface PenaltyView {
+  readonly penalty: number;
+  readonly suppressed: boolean;
+  readonly flaps: number;
+  readonly reuseAtMs: number | null;
+  readonly params: DampeningParams;
+}
+
+export class RfdDetector implements Detector {
+  readonly name = 'rfd';
+  private readonly dir: RouterDirectory;
+  private readonly views: ViewSelector;
+  private readonly paths: BoundedMap<string, PathState>;
+  /** Keys with a penalty > 0 or an alert: the only ones tick() looks at. */
+  private readonly live = new Set<string>();
+  private readonly gens = new Map<string, number>();
+  private genCounter = 1;
+  private readonly profiles = new Map<string, { params: DampeningParams | null; source: 'inventory' | 'default' }>();
+  private readonly defaultParams: DampeningParams | null;
+  private readonly updateEveryMs: number;
+  private readonly idleMs: number;
+  private readonly clock: () => number;
+
+  constructor(inventory: Inventory = Inventory.empty(), opts: RfdOptions = {}) {
+    this.dir = new RouterDirectory(inventory);
+    this.views = new ViewSelector(opts.views ?? ['adj-in-pre', 'adj-in-post']);
+    this.paths = new BoundedMap(opts.maxKeys ?? 2_000_000, (k) => this.live.delete(k));
+    const d = opts.defaultProfile === undefined ? 'cisco' : opts.defaultProfile;
+    this.defaultParams = d === null ? null : typeof d === 'string' ? DAMPENING_PROFILES[d] : d;
+    this.updateEveryMs = opts.updateEveryMs ?? 60_000;
+    this.idleMs = opts.idleMs ?? Infinity;
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  setInventory(inv: Inventory): void {
+    this.dir.setInventory(inv);
+    this.profiles.clear();
+  }
+
+  stateSize(): number {
+    return this.paths.size;
+  }
+
+  get evicted(): number {
+    return this.paths.evicted;
+  }
+
+  private gen(router: string, peer: string): number {
+    const k = `${router}|${peer}`;
+    let g = this.gens.get(k);
+    if (g === undefined) {
+      g = this.genCounter++;
+      this.gens.set(k, g);
+    }
+    return g;
+  }
+
+  /** A new BGP or BMP session: the peer's announced paths are no longer known. */
+  private newGeneration(router: string, peer?: string): void {
+    if (peer !== undefined) this.gens.set(`${router}|${peer}`, this.genCounter++);
+    else for (const k of this.gens.keys()) if (k.startsWith(`${router}|`)) this.gens.set(k, this.genCounter++);
+  }
+
+  private profile(router: string, peer: string): { params: DampeningParams | null; source: 'inventory' | 'default' } {
+    const k = `${router}|${peer}`;
+    let v = this.profiles.get(k);
+    if (!v) {
+      const fromInv = this.dir.inventoryPeer(router, peer)?.dampening ?? this.dir.inventoryRouter(router)?.dampening ?? null;
+      v = fromInv ? { params: fromInv, source: 'inventory' } : { params: this.defaultParams, source: 'default' };
+      this.profiles.set(k, v);
+    }
+    return v;
+  }
+
+  onRecord(r: BusRecord): Observation[] {
+    this.dir.observe(r);
+    switch (r.type) {
+      case 'route':
+        return this.onRoute(r);
+      case 'peer_down':
+        this.newGeneration(r.router, r.peer.address);
+        return [];
+      case 'peer_up':
+        this.newGeneration(r.router, r.peer.address);
+        this.profiles.delete(`${r.router}|${r.peer.address}`);
+        return [];
+      case 'router_up':
+      case 'router_down':
+        this.newGeneration(r.router);
+        this.views.forgetRouter(r.router);
+        return [];
+      case 'router_init':
+        for (const k of this.profiles.keys()) if (k.startsWith(`${r.router}|`)) this.profiles.delete(k);
+        return [];
+      case 'end_of_rib':
+      case 'stats':
+      case 'mirror':
+        return [];
+    }
+  }
+
+  private onRoute(r: RouteRecord): Observation[] {
+    if (isSelfPeer(r.peer)) return [];
+    if (!this.views.follow(r.router, r.peer.address, r.rib)) return [];
+    // RFC 2439: damping must never apply to iBGP.
+    if (this.dir.isIbgp(r.router, r.peer)) return [];
+    const prof = this.profile(r.router, r.peer.address);
+    if (!prof.params) return [];
+    const t = eventMs(r);
+    const gen = this.gen(r.router, r.peer.address);
+    const base = `${r.router}|${r.peer.address}|${r.peer.rd ?? ''}|${r.afi_safi}|`;
+    const out: Observation[] = [];
+    for (const w of r.withdrawn) {
+      const key = `${base}${w.prefix}|${w.path_id ?? ''}`;
+      const s = this.paths.touch(key);
+      if (!s) continue; // never announced: a stale withdrawal, a no-op
+      s.lastMs = t;
+      // Not announced in this session (FRR flushes the old session's withdrawals after the new
+      // Peer Up): a no-op that leaves the state as it was.
+      if (s.gen !== gen || !s.announced) continue;
+      s.announced = false;
+      if (r.dump) continue;
+      s.params = prof.params;
+      s.profileSource = prof.source;
+      this.penalize(key, s, t, prof.params.withdrawal, true, out);
+    }
+    if (r.announced.length > 0) {
+      const attr = attributesFingerprint(r.attributes);
+      for (const a of r.announced) {
+        const key = `${base}${a.prefix}|${a.path_id ?? ''}`;
+        let s = this.paths.touch(key);
+        if (!s) {
+          s = newState(t, attr, gen, prof.params, prof.source, r.rib);
+          this.paths.set(key, s);
+          continue; // a first announcement adds nothing
+        }
+        s.lastMs = t;
+        s.params = prof.params;
+        s.profileSource = prof.source;
+        s.rib = r.rib;
+        const known = s.gen === gen;
+        const wasAnnounced = known && s.announced;
+        const changed = s.attr !== attr;
+        s.announced = true;
+        s.attr = attr;
+        s.gen = gen;
+        if (r.dump || !known) continue; // a (re-)dump: no churn, no penalty
+        if (!wasAnnounced) this.penalize(key, s, t, prof.params.readvertisement, false, out);
+        else if (changed) this.penalize(key, s, t, prof.params.attributeChange, true, out);
+      }
+    }
+    return out;
+  }
+
+  /** Decay to t, forget or reuse as due, add the increment, clip, check suppression, report. */
+  private penalize(key: string, s: PathState, t: number, inc: number, cycleStart: boolean, out: Observation[]): void {
+    const params = s.params;
+    if (!params) return;
+    const hMs = params.halfLifeSeconds * 1000;
+    const dt = Math.max(0, t - s.tMs);
+    let p = s.p * 2 ** (-dt / hMs);
+    if (s.suppressed && p < params.reuse) {
+      // Reusable before this event: report it at the exact reuse time.
+      const reuseAt = s.tMs + hMs * Math.log2(s.p / params.reuse);
+      s.suppressed = false;
+      if (s.level !== Level.None) out.push(this.clear(key, s, reuseAt, 'reusable'));
+      s.level = Level.None;
+    }
+    if (!s.suppressed && p < params.reuse / 2 && s.p > 0) {
+      // Forgotten (R/2): history starts again from zero.
+      p = 0;
+      s.flaps = 0;
+      s.cycles = 0;
+      s.cycleStartMs = NaN;
+      s.cycleInc = 0;
+    }
+    if (cycleStart) {
+      if (!Number.isNaN(s.cycleStartMs)) {
+        const period = t - s.cycleStartMs;
+        if (s.cycles === 0) {
+          s.periodMs = period;
+          s.inc = s.cycleInc;
+        } else {
+          // Smooth over cycles; a strictly periodic flap gives its exact period and increment.
+          s.periodMs = (s.periodMs + period) / 2;
+          s.inc = (s.inc + s.cycleInc) / 2;
+        }
+        s.cycles++;
+      }
+      s.cycleStartMs = t;
+      s.cycleInc = 0;
+      s.flaps++;
+    }
+    s.cycleInc += inc;
+    p = Math.min(p + inc, dampeningCeiling(params));
+    s.p = p;
+    s.tMs = t;
+    if (p > 0) this.live.add(key);
+    if (!s.suppressed && p >= params.suppress) {
+      s.suppressed = true;
+      s.suppressedAtMs = t;
+    }
+    this.report(key, s, t, out);
+  }
+
+  /** P∞ for the observed cycle, or null before two cycles. */
+  private projection(s: PathState): number | null {
+    const params = s.params;
+    if (!params || s.cycles < 1) return null;
+    const q = 2 ** (-s.periodMs / (params.halfLifeSeconds * 1000));
+    return q >= 1 ? Infinity : s.inc / (1 - q);
+  }
+
+  private report(key: string, s: PathState, t: number, out: Observation[]): void {
+    const params = s.params;
+    if (!params) return;
+    let level = Level.None;
+    if (s.suppressed) level = Level.Suppressed;
+    else {
+      const proj = this.projection(s);
+      if (proj !== null && proj >= params.suppress) level = Level.Warning;
+    }
+    if (level === Level.None) {
+      if (s.level !== Level.None) out.push(this.clear(key, s, t, 'slowed'));
+      s.level = Level.None;
+      return;
+    }
+    if (level !== s.level || t - s.lastEmitMs >= this.updateEveryMs) {
+      s.level = level;
+      s.lastEmitMs = t;
+      out.push(this.observation(key, s, t, true));
+    }
+  }
+
+  tick(nowMs: number = this.clock()): Observation[] {
+    const out: Observation[] = [];
+    for (const key of this.live) {
+      const s = this.paths.get(key);
+      if (!s?.params) {
+        this.live.delete(key);
+        continue;
+      }
+      const params = s.params;
+      const hMs = params.halfLifeSeconds * 1000;
+      const p = s.p * 2 ** (-Math.max(0, nowMs - s.tMs) / hMs);
+      if (s.suppressed && p < params.reuse) {
+        const reuseAt = s.tMs + hMs * Math.log2(s.p / params.reuse);
+        s.suppressed = false;
+        if (s.level !== Level.None) out.push(this.clear(key, s, reuseAt, 'reusable'));
+        s.level = Level.None;
+      } else if (s.level === Level.Warning && p < params.reuse) {
+        out.push(this.clear(key, s, nowMs, 'decayed'));
+        s.level = Level.None;
+      }
+      if (!s.suppressed && p < params.reuse / 2) {
+        s.p = 0;
+        s.tMs = nowMs;
+        s.flaps = 0;
+        s.cycles = 0;
+        s.cycleStartMs = NaN;
+        s.cycleInc = 0;
+        this.live.delete(key);
+      }
+    }
+    if (Number.isFinite(this.idleMs)) this.paths.evictIdle(nowMs - this.idleMs, (s) => s.level !== Level.None || s.p > 0);
+    return out;
+  }
+
+  /** The model's state of one path at `atMs` (decayed), or undefined when it holds none. */
+  inspect(router: string, peer: string, afiSafi: string, prefix: string, pathId: number | null = null, atMs?: number, rd: string | null = null): PenaltyView | undefined {
+    const s = this.paths.get(`${router}|${peer}|${rd ?? ''}|${afiSafi}|${prefix}|${pathId ?? ''}`);
+    if (!s?.params) return undefined;
+    const params = s.params;
+    const hMs = params.halfLifeSeconds * 1000;
+    const at = atMs ?? s.tMs;
+    const penalty = s.p * 2 ** (-Math.max(0, at - s.tMs) / hMs);
+    const suppressed = s.suppressed && penalty >= params.reuse;
+    return { penalty, suppressed, flaps: s.flaps, reuseAtMs: s.suppressed ? s.tMs + hMs * Math.log2(s.p / params.reuse) : null, params };
+  }
+
+  private subject(key: string): { subject: AlertSubject; router: string; peer: string; afi: string; prefix: string } {
+    const [router = '', peer = '', , afi = '', prefix = '', pid = ''] = key.split('|');
+    const subject: AlertSubject = { router: this.dir.name(router), peer, afiSafi: afi, prefix, ...(pid === '' ? {} : { pathId: Number(pid) }) };
+    return { subject, router: this.dir.name(router), peer, afi, prefix };
+  }
+
+  private facts(s: PathState, t: number): Record<string, string | number | boolean | null> {
+    const params = s.params as DampeningParams;
+    const hMs = params.halfLifeSeconds * 1000;
+    const proj = this.projection(s);
+    let eta: string | null = null;
+    if (!s.suppressed && proj !== null && proj >= params.suppress) {
+      if (proj === Infinity) eta = iso(t);
+      else {
+        const q = 2 ** (-s.periodMs / hMs);
+        // After n more cycles the peak is P∞ + (P − P∞)·q^n; the first n with a peak ≥ S.
+        const n = Math.max(1, Math.ceil(Math.log((proj - params.suppress) / (proj - s.p)) / Math.log(q)));
+        // P∞ = S exactly: reached only in the limit.
+        eta = Number.isFinite(n) ? iso(t + n * s.periodMs) : null;
+      }
+    }
+    return {
+      penalty: Math.round(s.p * 10) / 10,
+      suppressed: s.suppressed,
+      flaps: s.flaps,
+      profile: params.profile,
+      profile_source: s.profileSource,
+      suppress_threshold: params.suppress,
+      reuse_threshold: params.reuse,
+      half_life_min: params.halfLifeSeconds / 60,
+      ceiling: Math.round(dampeningCeiling(params)),
+      suppressed_since: s.suppressed ? iso(s.suppressedAtMs) : null,
+      reuse_at: s.suppressed ? iso(s.tMs + hMs * Math.log2(s.p / params.reuse)) : null,
+      forget_at: s.p > params.reuse / 2 ? iso(s.tMs + hMs * Math.log2(s.p / (params.reuse / 2))) : null,
+      flap_period_s: s.cycles > 0 ? Math.round(s.periodMs / 100) / 10 : null,
+      increment_per_cycle: s.cycles > 0 ? s.inc : null,
+      projected_penalty: proj === null ? null : proj === Infinity ? 'unbounded' : Math.round(proj),
+      suppress_eta: eta,
+      rib: s.rib,
+      ebgp: true,
+    };
+  }
+
+  private observation(key: string, s: PathState, t: number, active: boolean): Observation {
+    const { subject, router, peer, prefix } = this.subject(key);
+    const params = s.params as DampeningParams;
+    const facts = this.facts(s, t);
+    const by = s.profileSource === 'inventory' ? params.profile : `${params.profile} (default profile; set the router's in the inventory)`;
+    if (s.suppressed) {
+      return {
+        kind: 'dampening',
+        severity: 'critical',
+        subject,
+        summary: `${prefix} from ${peer} is suppressed by dampening on ${router}: penalty ${facts['penalty']} ≥ ${params.suppress} (${by}), reusable at ${facts['reuse_at']}`,
+        facts,
+        nextStep: `On ${router}: "show bgp ${prefix}" should show the path from ${peer} as damped; find why ${peer} keeps flapping it. It stays unusable until ${facts['reuse_at']} unless cleared ("clear bgp dampening ${prefix}").`,
+        at: iso(t),
+        active,
+        detector: this.name,
+      };
+    }
+    return {
+      kind: 'dampening',
+      severity: 'warning',
+      subject,
+      summary: `${prefix} from ${peer} will be suppressed by dampening on ${router} at this rate: a flap every ${facts['flap_period_s']} s tends to penalty ${facts['projected_penalty']} ≥ ${params.suppress} (${by}); now ${facts['penalty']}`,
+      facts,
+      nextStep: `Find why ${peer} flaps ${prefix} (node or agent restarts, route churn in the speaker); at this rate the path is suppressed around ${facts['suppress_eta']}.`,
+      at: iso(t),
+      active,
+      detector: this.name,
+    };
+  }
+
+  private clear(key: string, s: PathState, at: number, why: 'reusable' | 'slowed' | 'decayed'): Observation {
+    const { subject, peer, prefix, router } = this.subject(key);
+    const facts = { ...this.facts(s, at), suppressed: false, reuse_at: why === 'reusable' ? iso(at) : null, cleared_because: why };
+    const summary =
+      why === 'reusable'
+        ? `${prefix} from ${peer} is reusable on ${router} since ${iso(at)} (penalty decayed below ${s.params?.reuse})`
+        : `${prefix} from ${peer} is no longer heading for suppression on ${router}`;
+    return { kind: 'dampening', severity: s.level === Level.Suppressed ? 'critical' : 'warning', subject, summary, facts, nextStep: 'Nothing: cleared.', at: iso(at), active: false, detector: this.name };
+  }
+}
+
+function newState(t: number, attr: number, gen: number, params: DampeningParams, source: 'inventory' | 'default', rib: RibView): PathState {
+  return {
+    lastMs: t,
+    announced: true,
+    attr,
+    gen,
+    p: 0,
+    tMs: t,
+    flaps: 0,
+    suppressed: false,
+    suppressedAtMs: 0,
+    cycleStartMs: NaN,
+    cycleInc: 0,
+    periodMs: 0,
+    inc: 0,
+    cycles: 0,
+    level: Level.None,
+    lastEmitMs: -Infinity,
+    params,
+    profileSource: source,
+    rib,
+  };
+}
