@@ -22,6 +22,7 @@ export interface NodeSpec {
   readonly addPaths?: GobgpNodeOptions['addPaths'];
   readonly bmpServers?: GobgpNodeOptions['bmpServers'];
   readonly importReject?: GobgpNodeOptions['importReject'];
+  readonly prefixLimit?: number;
   /** Extra FRR-side neighbor settings for this node. */
   readonly leafSide?: Partial<Omit<FrrNeighbor, 'address' | 'remoteAs'>>;
 }
@@ -99,6 +100,7 @@ export async function startFabric(lab: Lab, o: FabricOptions): Promise<Fabric> {
         ...(n.addPaths ? { addPaths: n.addPaths } : {}),
         ...(n.bmpServers ? { bmpServers: n.bmpServers } : {}),
         ...(n.importReject ? { importReject: n.importReject } : {}),
+        ...(n.prefixLimit !== undefined ? { prefixLimit: n.prefixLimit } : {}),
       }),
     );
   }

@@ -32,6 +32,8 @@ export interface GobgpNodeOptions {
   readonly addPaths?: { readonly receive?: boolean; readonly sendMax?: number };
   /** gobgpd as BMP exporter. */
   readonly bmpServers?: readonly { readonly host: string; readonly port: number; readonly policy: BmpPolicy; readonly statisticsTimeout?: number; readonly sysName?: string; readonly sysDescr?: string }[];
+  /** Per-family prefix limit toward the leaf (Cilium's prefixLimit): exceeded → Cease / Maximum Number of Prefixes Reached. */
+  readonly prefixLimit?: number;
   /** Prefixes the node's import policy rejects (so its post-policy differs from pre-policy). */
   readonly importReject?: readonly string[];
 }
@@ -85,6 +87,9 @@ export function gobgpConfig(o: GobgpNodeOptions): string {
   );
   for (const f of o.families ?? ['ipv4-unicast', 'ipv6-unicast']) {
     L.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = ${q(f)}`);
+    if (o.prefixLimit !== undefined) {
+      L.push('    [neighbors.afi-safis.prefix-limit.config]', `      max-prefixes = ${o.prefixLimit}`, '      shutdown-threshold-pct = 80');
+    }
     if (o.addPaths) {
       L.push('    [neighbors.afi-safis.add-paths.config]', `      receive = ${o.addPaths.receive ? 'true' : 'false'}`, `      send-max = ${o.addPaths.sendMax ?? 0}`);
     }
