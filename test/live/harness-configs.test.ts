@@ -60,12 +60,14 @@ void describe('live harness configs pass the daemons own checks', { skip, timeou
         neighborPort: 10179,
         apiPort: 50107,
         addPaths: { receive: true, sendMax: 4 },
+        prefixLimit: 100,
         importReject: ['198.51.100.0/24', '192.0.2.0/24'],
         bmpServers: [
           { host: '127.0.0.1', port: 11020, policy: 'all', statisticsTimeout: 15 },
           { host: '127.0.0.1', port: 11022, policy: 'local-rib' },
         ],
       });
+      assert.ok(text.includes('max-prefixes = 100'));
       writeFileSync(`${dir}/ok.toml`, text);
       await GobgpNode.validate(`${dir}/ok.toml`);
       writeFileSync(`${dir}/bad.toml`, `${text}\n[global.config\n`);
