@@ -13,7 +13,8 @@
  *              (stateful: mutated Peer Ups change the capabilities later UPDATEs are decoded with)
  *   random     random bytes (sometimes after a valid message) through the framer
  *
- * Every decoded message is also consumed as the collector does (collector/records-from-bmp.ts to
+ * Every decoded message is re-encoded (encodeBmpMessage must give the frame back byte for byte:
+ * the decoder keeps raw PDUs and TLVs for that) and consumed as the collector does (collector/records-from-bmp.ts to
  * JSON text, as core/sink.ts writes it) and as `ribwatch decode` does (bmpMessageToJson).
  *
  * Checked: no exception escapes any call (and decodeBmpMessage's safety net never fires: its
@@ -25,7 +26,7 @@
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { BmpFramer, BmpRouterState, MAX_OPENS_PER_PEER, bmpMessageToJson, decodeBgpMessage, decodeBmpMessage, decodeOpen } from '@ribwatch/bmp-parser';
+import { BmpFramer, BmpRouterState, MAX_OPENS_PER_PEER, bmpMessageToJson, decodeBgpMessage, decodeBmpMessage, decodeOpen, encodeBmpMessage } from '@ribwatch/bmp-parser';
 import type { BmpMessage, Result, SessionConfig } from '@ribwatch/bmp-parser';
 import { RecordContext, appendRecordsFromBmp } from '../../collector/records-from-bmp.js';
 import type { BusRecord } from '../../core/records.js';
@@ -33,7 +34,7 @@ import type { Corpus, CorpusStream } from './corpus.js';
 import { absurdValue, fixBmpLength, lengthFields, mutate } from './mutate.js';
 import { Prng, caseSeed, toHex } from './prng.js';
 
-export type FailureKind = 'exception' | 'caught-exception' | 'slow' | 'buffered' | 'state';
+export type FailureKind = 'exception' | 'caught-exception' | 'slow' | 'buffered' | 'state' | 'roundtrip';
 
 export interface Failure {
   readonly kind: FailureKind;
@@ -262,8 +263,15 @@ export class Fuzzer {
     return out;
   }
 
-  /** Consumes a decoded message as the collector and `ribwatch decode` do. */
+  /** Consumes a decoded message as the collector and `ribwatch decode` do, and re-encodes it: the frame must come back byte for byte. */
   private consume(m: BmpMessage, frame: Uint8Array, ctx: RecordContext): void {
+    const e = this.guard('encodeBmpMessage', frame, () => encodeBmpMessage(m));
+    if (e !== undefined) {
+      let i = 0;
+      const n = Math.min(e.length, frame.length);
+      while (i < n && e[i] === frame[i]) i++;
+      if (i < n || e.length !== frame.length) this.fail('roundtrip', 'encodeBmpMessage', `re-encoded message (${e.length} bytes) differs from the decoded ${frame.length}-byte frame from byte ${i}`, frame);
+    }
     this.guard('bmpMessageToJson', frame, () => JSON.stringify(bmpMessageToJson(m, { raw: true })));
     const out: BusRecord[] = [];
     this.guard('records-from-bmp', frame, () => appendRecordsFromBmp(out, m, ctx, '2026-01-01T00:00:00.000Z', 1_767_225_600_000));

@@ -5,10 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BmpFramer, BmpRouterState } from '@ribwatch/bmp-parser';
+import { BmpFramer, BmpRouterState, decodeUpdate, encodeUpdate } from '@ribwatch/bmp-parser';
+import type { SessionConfig } from '@ribwatch/bmp-parser';
 import { getGc } from './engine.js';
 import { peerUpMessage } from './generate.js';
-import { Prng } from './prng.js';
+import { Prng, fromHex, toHex } from './prng.js';
 
 /**
  * Found by the heap check: BmpRouterState kept the Peer Up's OPENs and per-peer header as views
@@ -47,4 +48,28 @@ void test('a Peer Up does not pin the 64 KiB socket chunk it arrived in', (t) =>
   assert.equal(state.peerCount, PEERS);
   // The Peer Ups themselves are ~250 bytes each; their chunks would be 300 x 64 KiB = 18.75 MiB.
   assert.ok(retained < 4 * 1024 * 1024, `${PEERS} peers retain ${(retained / 1048576).toFixed(1)} MiB of ArrayBuffers`);
+});
+
+/*
+ * Found by re-encoding fuzzed UPDATEs: the decoder accepts these, and encodeUpdate cannot give
+ * them back. Encoders may throw RangeError only for input that cannot be encoded, and these came
+ * from the decoder. Owner: bmp-parser/src/bgp (todo until fixed there).
+ */
+const FOUR: SessionConfig = { fourOctetAs: true, addPath: new Set(), trialParse: true };
+const TWO: SessionConfig = { fourOctetAs: false, addPath: new Set(), trialParse: true };
+
+function reencodes(hex: string, cfg: SessionConfig): void {
+  const bytes = fromHex(hex);
+  const d = decodeUpdate(bytes, cfg);
+  assert.ok(d.ok, d.ok ? '' : d.error.message);
+  assert.equal(toHex(encodeUpdate(d.value, cfg)), hex);
+}
+
+void test('an EVPN NLRI of an unknown route type with an empty value re-encodes (MP_REACH 25/70, route type 147, length 0)', { todo: 'bmp-parser/src/bgp/nlri/evpn.ts: encodeEvpnValue throws "EVPN route type 147 needs raw bytes to encode" for raw of length 0' }, () => {
+  reencodes('ffffffffffffffffffffffffffffffff0025020000000e800e0b00194604c0000201009300', FOUR);
+});
+
+void test('an 8-octet AGGREGATOR on a 2-octet session re-encodes as received', { todo: 'bmp-parser/src/bgp/attributes.ts: decoded by length (8 = 4-octet ASN) but encoded by the session (2-octet): throws for ASN 65536, drops 2 bytes for ASN <= 65535' }, () => {
+  reencodes('ffffffffffffffffffffffffffffffff0026020000000f40010100c007080001000001010101', TWO);
+  reencodes('ffffffffffffffffffffffffffffffff003e020000002440010100500200004003040000000080040400000000400600c007080000fde901010101100a00', TWO);
 });
