@@ -249,6 +249,8 @@ function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContex
     ctx.onProblem(errorKind('bgp', m.bgpError?.code ?? 'RW_ERR_FORM'), m.bgpError?.message ?? 'UPDATE did not decode');
     return;
   }
+  // The NLRI before a field's cut-short last one are kept (as bgpdump does): publish them, count it.
+  if (u.nlriError !== undefined) ctx.onProblem('bgp-nlri-truncated', u.nlriError.message);
   const peer = ctx.peer(m.peer);
   const rib = ribView(m.peer);
   const routerTime = ctx.routerTime(m.peer);
@@ -389,6 +391,8 @@ function peerDown(m: PeerDown, ctx: RecordContext, time: string): BusRecord {
   const peer = ctx.peer(m.peer);
   // FRR sends Peer Down for configured peers that never came up, and sometimes twice.
   const wasUp = ctx.peersUp.delete(peer.key);
+  // The Peer Down stands without its NOTIFICATION; the broken PDU is counted like any other.
+  if (m.bgpError !== undefined) ctx.onProblem(errorKind('bgp', m.bgpError.code), `Peer Down NOTIFICATION: ${m.bgpError.message}`);
   ctx.dump.peerDown(peer.key);
   const n = m.notification;
   return {

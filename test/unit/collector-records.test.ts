@@ -174,3 +174,16 @@ void test('a malformed UPDATE inside a sound frame yields no record and reports 
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /^bgp-/);
 });
+
+void test('an NLRI field cut short after whole prefixes keeps those prefixes and reports bgp-nlri-truncated', () => {
+  const { feed, problems } = setup();
+  const pdu = encodeUpdate({ withdrawn: [], nlri: [{ prefix: '10.5.0.0/16', pathId: null }], attributes: { origin: 0, asPath: [], nextHop: '10.0.0.2' } }, { fourOctetAs: true, addPath: new Set() });
+  const cut = new Uint8Array(pdu.length + 1);
+  cut.set(pdu);
+  cut[pdu.length] = 24; // a lone prefix-length octet: a /24 whose bytes never come
+  cut[16] = (cut.length >> 8) & 0xff;
+  cut[17] = cut.length & 0xff;
+  const r = only(feed(encodeBmpMessage({ type: 0, peer: p1, pdu: cut })), 'route');
+  assert.deepEqual(r.announced.map((x) => x.prefix), ['10.5.0.0/16']);
+  assert.deepEqual(problems, ['bgp-nlri-truncated']);
+});
