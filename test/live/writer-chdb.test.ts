@@ -17,7 +17,7 @@ import { migrate } from '../../core/migrate.js';
 import type { BusRecord, PeerRef, RouteAttributes, RoutePrefix } from '../../core/records.js';
 import { loadChdb, openStore } from '../../core/store/index.js';
 import type { Store } from '../../core/store/index.js';
-import { Writer } from '../../collector/writer/index.js';
+import { startWriter, Writer } from '../../collector/writer/index.js';
 import type { RibView } from '@ribwatch/bmp-parser';
 
 let skip: false | string = process.env['RIBWATCH_SKIP_LIVE'] ? 'RIBWATCH_SKIP_LIVE is set' : false;
@@ -375,7 +375,7 @@ void test('the same batch delivered twice (same token) stores nothing twice, pee
     ...F.up(),
     F.peerUp(P1),
     F.announce(P1, ['10.250.1.0/24', '10.250.2.0/24'], [64512], true),
-    { v: 1, type: 'stats', router: F.router, session: F.session, seq: ++F.seq, time: tick(), peer: P1, router_time: '2025-01-01T00:00:00.000Z', counters: [{ type: 7, name: 'routes-adj-rib-in', value: 2, afi_safi: null }] },
+    { v: 1, type: 'stats', router: F.router, session: F.session, seq: ++F.seq, time: tick(), peer: P1, router_time: '2025-01-01T00:00:00.000Z', counters: [{ type: 7, name: 'routes-adj-rib-in', value: 2, afi_safi: null }, { type: 9, name: 'routes-per-afi-safi-adj-rib-in', value: '18446744073709551615', afi_safi: 'ipv4-unicast' }] },
     F.eor(P1),
     F.withdraw(P1, ['10.250.2.0/24']),
     F.peerDown(P1),
@@ -385,7 +385,8 @@ void test('the same batch delivered twice (same token) stores nothing twice, pee
   const batch: BusBatch = { topic: 'ribwatch.records', records, ranges: [{ partition: 0, first: 100, last: 100 + records.length - 1 }], token: 'ribwatch.records/0:100-110' };
   await w.handle(batch);
   const once = await counts(F.router);
-  assert.deepEqual(once, { ru: 5, rib: 3, routers: 2, peers: 3, stats: 1 });
+  assert.deepEqual(once, { ru: 5, rib: 3, routers: 2, peers: 3, stats: 2 });
+  assert.deepEqual(await s().query("SELECT toString(value) AS v FROM bmp_stats WHERE router = {r:String} ORDER BY counter_type", { r: F.router }), [{ v: '2' }, { v: '18446744073709551615' }]);
   await w.handle(batch);
   assert.deepEqual(await counts(F.router), once);
   assert.deepEqual(await history(F.router), [
@@ -462,4 +463,29 @@ void test('a restarted writer picks up a reconnected router whose re-dump was un
   wall += 31_000;
   await w2.tick();
   assert.deepEqual((await rib(F.router)).map((r) => [r.prefix, r.stale]), [['10.252.2.0/24', 0]]);
+});
+
+void test('startWriter: consumes the bus, commits, and its timer reconciles after the quiet period', { skip }, async () => {
+  const F = new RouterFeed('192.0.2.60');
+  const b = new MemoryBus();
+  // Records stamped now: the writer's clock follows them, then the wall clock.
+  clock = Date.now() - 1000;
+  const running = await startWriter(b, s(), { group: 'run', maxRecords: 100, maxWaitMs: 5, tickMs: 20, reconcileQuietMs: 300, countsIntervalMs: 50 });
+  b.producer().write([...F.up(), F.peerUp(P1), F.announce(P1, ['10.254.1.0/24', '10.254.2.0/24'], [64512], true), F.eor(P1), F.down(true), ...F.up(), F.peerUp(P1), F.announce(P1, ['10.254.1.0/24'], [64512], true)]);
+  const until = Date.now() + 10_000;
+  let current: RibRow[] = [];
+  while (Date.now() < until) {
+    current = await rib(F.router);
+    if (current.length === 1) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(current.map((r) => [r.prefix, r.stale]), [['10.254.1.0/24', 0]]);
+  assert.deepEqual(running.writer.pendingRouters().includes(F.router), false);
+  while (Date.now() < until && (await s().query("SELECT 1 FROM peer_prefix_counts WHERE router = {r:String} AND prefixes = 1", { r: F.router })).length === 0) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(Date.now() < until, 'prefix counts snapshotted by the timer');
+  await running.stop();
+  await b.close();
+  assert.equal(running.writer.stats.records, 10);
 });
