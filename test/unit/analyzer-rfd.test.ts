@@ -277,7 +277,7 @@ void test('iBGP is never damped (router AS from Peer Up equals the peer AS)', ()
     a(i * 1000 + 500);
   }
   assert.equal(pen(), undefined);
-  assert.deepEqual(out, []);
+  assert.equal(out.length, 0);
 });
 
 void test('iBGP from the inventory router AS when Peer Up was missed', () => {
@@ -304,7 +304,7 @@ void test('a reset with full re-dump adds no penalty, and FRR stale withdrawals 
   push(rec.at(T0 + 20_100).withdraw(NODE1, '10.244.7.0/24'));
   assert.equal(pen()?.penalty, 0);
   assert.equal(d.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', '10.244.9.0/24')?.penalty, 0);
-  assert.deepEqual(out, []);
+  assert.equal(out.length, 0);
   // A router reconnect (new BMP session) with a full re-dump: nothing either.
   push(rec.at(T0 + 30_000).routerDown());
   push(rec.routerUp());
@@ -314,7 +314,7 @@ void test('a reset with full re-dump adds no penalty, and FRR stale withdrawals 
   push(rec.withdraw(NODE1, P, { dump: true }));
   push(rec.announce(NODE1, P, { dump: true }));
   assert.equal(pen()?.penalty, 0);
-  assert.deepEqual(out, []);
+  assert.equal(out.length, 0);
   // Live churn afterwards counts again.
   push(rec.at(T0 + 40_000).withdraw(NODE1, P));
   assert.equal(pen()?.penalty, 1000);
