@@ -16,7 +16,7 @@ import { BmpFramer, BmpRouterState } from '@ribwatch/bmp-parser';
 import type { DecodeError, PeerDown, PeerUp } from '@ribwatch/bmp-parser';
 import type { Logger } from '../core/log.js';
 import { peerLogger, routerLogger } from '../core/log.js';
-import { canonicalAddress } from '../core/net.js';
+import { canonicalAddress, formatHostPort } from '../core/net.js';
 import type { BusRecord } from '../core/records.js';
 import type { RecordSink } from '../core/sink.js';
 import { bmpMessageTypeIndex, errorKind } from './bmp-names.js';
@@ -69,7 +69,7 @@ export class RouterSession {
   /** Emits router_up and starts reading. */
   start(): void {
     const now = this.deps.clock();
-    const local = `${this.socket.localAddress ?? ''}:${this.socket.localPort ?? 0}`;
+    const local = formatHostPort({ host: canonicalAddress(this.socket.localAddress ?? ''), port: this.socket.localPort ?? 0 });
     this.emit([routerUpRecord(this.ctx, arrivalTime(now), this.socket.remotePort ?? 0, local)]);
     this.deps.metrics.sessions.inc();
     this.log.info({ remote_port: this.socket.remotePort }, 'BMP session up');

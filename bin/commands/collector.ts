@@ -4,6 +4,7 @@
  * no new connections, every session ends with router_down cause "shutdown", the sink is flushed,
  * exit 0. A second signal exits at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { BmpCollector, collectorOptions } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
@@ -31,6 +32,8 @@ options:
 
 Logs are JSON lines on stderr. Prometheus metrics: collector.metricsListen (default
 127.0.0.1:9108/metrics). Stop with SIGINT or SIGTERM.`;
+
+const SHUTDOWN_FLUSH_MS = 20_000;
 
 function waitForSignal(log: Logger): Promise<string> {
   return new Promise((resolve) => {
@@ -108,9 +111,22 @@ export const command: Command = {
       return 1;
     }
     await waitForSignal(log);
-    await collector.stop('shutdown');
-    await sink.close();
+    // A destination that stopped reading (a stuck pipe) must not hold the process past its
+    // grace period (Kubernetes gives 30 s): flush for at most SHUTDOWN_FLUSH_MS, then give up.
+    const flushed = await Promise.race([
+      (async () => {
+        await collector.stop('shutdown');
+        await sink.close();
+        return true;
+      })(),
+      sleep(SHUTDOWN_FLUSH_MS, false, { ref: false }),
+    ]);
     await metricsServer?.close();
+    if (!flushed) {
+      io.stderr.write(`ribwatch collector: output ${config.output.ndjson} did not drain within ${SHUTDOWN_FLUSH_MS} ms of shutdown; records still buffered are lost\n`);
+      // The stuck write would keep the event loop alive forever.
+      process.exit(1);
+    }
     log.info({ sink_failed: sinkFailed }, 'collector stopped');
     log.flush();
     return 0;
