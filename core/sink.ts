@@ -31,7 +31,7 @@ export interface NdjsonSinkOptions {
 
 const SLAB_BYTES = 4 * 1024 * 1024;
 
-/** One JSON object per line. Each batch is one string and one stream write: the stream's own buffer is the bound. */
+/** One JSON object per line. Each batch is one buffer and one stream write: the stream's own buffer is the bound. */
 export class NdjsonSink implements RecordSink {
   private error: Error | undefined;
   private drainWait: Promise<void> | undefined;
