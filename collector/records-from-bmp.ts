@@ -8,7 +8,7 @@
  *
  * This runs once per BMP message at up to a few hundred thousand messages a second, so it avoids
  * per-message closures and caches what repeats from one message to the next (the peer, the
- * router's timestamp).
+ * router's timestamp, the attributes while their bytes repeat).
  */
 import { afiSafiName, peerKey, ribView } from '@ribwatch/bmp-parser';
 import type {
@@ -119,6 +119,11 @@ export class RecordContext {
     const attrs = routeAttributes(a);
     this.attrCache.set(rib, { key: peerKey, bytes: bytes.slice(), attrs });
     return attrs;
+  }
+
+  /** A Peer Up or Down can change how the same bytes decode (4-octet AS): start the cache afresh. */
+  forgetAttributes(): void {
+    this.attrCache.clear();
   }
 
   /** The router's per-peer timestamp as RFC 3339 (display only: FRR stamps Peer Up with boot time). */
@@ -367,6 +372,7 @@ function peerUp(m: PeerUp, ctx: RecordContext, time: string, nowMs: number): Bus
   const samePorts = prior !== undefined && prior.localPort === m.localPort && prior.remotePort === m.remotePort && (m.localPort !== 0 || m.remotePort !== 0);
   const reset = prior !== undefined && !samePorts;
   ctx.peersUp.set(peer.key, { localPort: m.localPort, remotePort: m.remotePort });
+  ctx.forgetAttributes();
   if (!samePorts) ctx.dump.peerUp(peer.key, nowMs);
   return {
     v: 1,
@@ -394,6 +400,7 @@ function peerDown(m: PeerDown, ctx: RecordContext, time: string): BusRecord {
   // The Peer Down stands without its NOTIFICATION; the broken PDU is counted like any other.
   if (m.bgpError !== undefined) ctx.onProblem(errorKind('bgp', m.bgpError.code), `Peer Down NOTIFICATION: ${m.bgpError.message}`);
   ctx.dump.peerDown(peer.key);
+  ctx.forgetAttributes();
   const n = m.notification;
   return {
     v: 1,

@@ -187,3 +187,17 @@ void test('an NLRI field cut short after whole prefixes keeps those prefixes and
   assert.deepEqual(r.announced.map((x) => x.prefix), ['10.5.0.0/16']);
   assert.deepEqual(problems, ['bgp-nlri-truncated']);
 });
+
+void test('attributes are shared while their bytes repeat, and not across a Peer Up (capabilities may change the decoding)', () => {
+  const { feed } = setup();
+  const a1 = only(feed(announce4(p1, '10.6.0.0/16')), 'route').attributes;
+  const a2 = only(feed(announce4(p1, '10.7.0.0/16')), 'route').attributes;
+  const other = only(feed(announce4(p1, '10.8.0.0/16', { med: 5 })), 'route').attributes;
+  assert.ok(a1 !== null && a1 === a2, 'same bytes, same object');
+  assert.notEqual(other, a1);
+  assert.equal(other?.med, 5);
+  feed(peerUp(p1));
+  const a3 = only(feed(announce4(p1, '10.9.0.0/16')), 'route').attributes;
+  assert.notEqual(a3, a1, 'rebuilt after the Peer Up');
+  assert.deepEqual(a3, a1);
+});
