@@ -5,6 +5,8 @@
  * length field, random bytes, random chunking through BmpFramer into BmpRouterState — and the
  * collector once over a real TCP socket with mutated and random streams.
  *
+ * The decoder fuzz runs in a worker thread watched for hangs (fuzz-worker.ts).
+ *
  * Seeded: RIBWATCH_FUZZ_SEED overrides the fixed default; a failure prints the seed, the case
  * to replay (`node dist/test/fuzz/long-fuzz.js --seed S --case I`) and the input bytes as hex.
  * The longer run is `npm run fuzz`.
@@ -24,7 +26,8 @@ import type { Cidr } from '../../core/net.js';
 import { NdjsonSink } from '../../core/sink.js';
 import { buildCorpus } from './corpus.js';
 import type { Corpus } from './corpus.js';
-import { Fuzzer, describeFailure, summary } from './engine.js';
+import { describeFailure, summary } from './engine.js';
+import { runFuzzInWorker } from './fuzz-worker.js';
 import { mutate } from './mutate.js';
 import { Prng, caseSeed } from './prng.js';
 
@@ -34,6 +37,8 @@ const CASES = 6000;
 const SECONDS = 22;
 const DECODE_LIMIT_MS = 250;
 const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
+/** A case that runs this long is a hang (cases take milliseconds; the box may be loaded). */
+const HANG_SECONDS = 15;
 
 let corpus: Corpus | undefined;
 function getCorpus(): Corpus {
@@ -41,12 +46,14 @@ function getCorpus(): Corpus {
   return corpus;
 }
 
-void test(`decoder fuzz: mutated real and generated BMP, ${CASES} cases or ${SECONDS} s (seed ${SEED})`, (t) => {
-  const c = getCorpus();
-  if (c.realSkipped !== undefined) t.diagnostic(`SKIPPED the real-capture part: ${c.realSkipped}`);
-  t.diagnostic(`corpus: ${c.streams.length} streams (${c.realStreams} real, ${c.realMessages} real messages), ${c.messages.length} messages`);
-  const fuzzer = new Fuzzer(c, { seed: SEED, decodeLimitMs: DECODE_LIMIT_MS });
-  const s = fuzzer.run({ cases: CASES, seconds: SECONDS });
+void test(`decoder fuzz: mutated real and generated BMP, ${CASES} cases or ${SECONDS} s (seed ${SEED})`, async (t) => {
+  // In a worker thread with a watchdog: a decode stuck in a loop is stopped and named by its case.
+  const o = await runFuzzInWorker({ seed: SEED, cases: CASES, seconds: SECONDS, decodeLimitMs: DECODE_LIMIT_MS, realPerStream: 3000 }, { hangSeconds: HANG_SECONDS });
+  if (o.corpus?.realSkipped !== undefined) t.diagnostic(`SKIPPED the real-capture part: ${o.corpus.realSkipped}`);
+  if (o.corpus) t.diagnostic(`corpus: ${o.corpus.streams} streams (${o.corpus.realStreams} real, ${o.corpus.realMessages} real messages), ${o.corpus.messages} messages, built in ${o.corpus.buildSeconds.toFixed(1)} s`);
+  if (o.hang) assert.fail(`seed ${SEED}: case ${o.hang.caseIndex} (case seed ${o.hang.caseSeed}) did not finish in ${o.hang.seconds.toFixed(0)} s — a decoder hang; replay: node dist/test/fuzz/long-fuzz.js --seed ${SEED} --case ${o.hang.caseIndex}`);
+  if (o.stats === undefined) assert.fail(`seed ${SEED}: the fuzz worker failed: ${o.error ?? 'no result'}`);
+  const s = o.stats;
   for (const line of summary(s).split('\n')) t.diagnostic(line);
   const failures = [...s.failures.values()];
   assert.equal(failures.length, 0, `seed ${SEED}: ${failures.length} distinct failures\n\n${failures.map((f) => describeFailure(f)).join('\n\n')}`);

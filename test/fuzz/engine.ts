@@ -151,7 +151,7 @@ export class Fuzzer {
   }
 
   /** Runs cases until `cases` are done or `seconds` have passed (whichever first; at least one bound). */
-  run(bounds: { cases?: number; seconds?: number; onProgress?: (s: FuzzStats) => void; progressEverySeconds?: number }): FuzzStats {
+  run(bounds: { cases?: number; seconds?: number; onProgress?: (s: FuzzStats) => void; progressEverySeconds?: number; onCase?: (i: number) => void }): FuzzStats {
     const gc = getGc();
     gc?.();
     this.stats.heapBeforeBytes = process.memoryUsage().heapUsed;
@@ -168,6 +168,7 @@ export class Fuzzer {
         bounds.onProgress(this.stats);
         nextProgress = now + (bounds.progressEverySeconds ?? 10) * 1000;
       }
+      bounds.onCase?.(i);
       this.runCase(i);
       if (this.stats.failures.size >= this.maxFailures) break;
     }
