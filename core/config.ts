@@ -140,6 +140,72 @@ function oneOf<const T extends string>(values: readonly T[]): ConfigKind<T> {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Any text, "" included ("" usually means "not set"). */
+function text(what: string, type = 'string'): ConfigKind<string> {
+  return {
+    type,
+    fromYaml: (raw) => (typeof raw === 'string' ? good(raw) : raw === null ? good('') : bad(what)),
+    fromText: (t) => good(t),
+    toYaml: (v) => v,
+  };
+}
+
+const bool: ConfigKind<boolean> = {
+  type: 'true | false',
+  fromYaml: (raw) => (typeof raw === 'boolean' ? good(raw) : bad('true or false')),
+  fromText: (t) => {
+    const v = t.trim().toLowerCase();
+    return v === 'true' || v === '1' || v === 'yes' ? good(true) : v === 'false' || v === '0' || v === 'no' || v === '' ? good(false) : bad('true or false');
+  },
+  toYaml: (v) => v,
+};
+
+/** An integer that may be negative (e.g. -1 for "the broker's default"). */
+function signedInteger(min: number, max: number, what: string): ConfigKind<number> {
+  const check = (n: number): Parsed<number> => (Number.isSafeInteger(n) && n >= min && n <= max ? good(n) : bad(what));
+  return {
+    type: `integer ${min}..${max}`,
+    fromYaml: (raw) => (typeof raw === 'number' ? check(raw) : bad(what)),
+    fromText: (t) => (/^\s*-?\d+\s*$/.test(t) ? check(Number(t)) : bad(what)),
+    toYaml: (v) => v,
+  };
+}
+
+/** A list of HOST:PORT, kept as text ("127.0.0.1:9092"); env: comma-separated. */
+const hostPortList: ConfigKind<readonly string[]> = {
+  type: 'list of HOST:PORT (env: comma-separated)',
+  fromYaml: (raw) => {
+    if (!Array.isArray(raw)) return bad('a list of HOST:PORT such as ["10.0.0.5:9092"]');
+    const out: string[] = [];
+    for (const item of raw as unknown[]) {
+      if (typeof item !== 'string') return bad(`a list of HOST:PORT; ${JSON.stringify(item)} is not a string`);
+      const hp = parseHostPort(item.trim());
+      if (typeof hp === 'string') return bad(`a list of HOST:PORT; ${JSON.stringify(item)}: ${hp}`);
+      out.push(formatHostPort(hp));
+    }
+    return good(out);
+  },
+  fromText: (t) => hostPortList.fromYaml(t.trim() === '' ? [] : t.split(',')),
+  toYaml: (v) => [...v],
+};
+
+/** "" (not set) or an http(s) URL. */
+const optionalHttpUrl: ConfigKind<string> = {
+  type: 'http(s)://HOST:PORT, or ""',
+  fromYaml: (raw) => (raw === null || raw === '' ? good('') : typeof raw === 'string' ? optionalHttpUrl.fromText(raw) : bad('an http(s):// URL')),
+  fromText: (t) => {
+    const v = t.trim();
+    if (v === '') return good('');
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:' ? good(v) : bad('an http(s):// URL');
+    } catch {
+      return bad('an http(s):// URL');
+    }
+  },
+  toYaml: (v) => v,
+};
+
 // ---- the schema ----------------------------------------------------------------------------
 
 const MiB = 1024 * 1024;
@@ -175,6 +241,67 @@ export const configSchema = {
   },
   log: {
     level: key(oneOf(LOG_LEVELS), 'info', 'Log level; logs are JSON lines on stderr.'),
+  },
+  bus: {
+    kind: key(
+      oneOf(['none', 'memory', 'kafka'] as const),
+      'none',
+      'Where `ribwatch collector` sends records: none writes NDJSON to output.ndjson, kafka publishes to bus.brokers; `ribwatch run` always uses the in-process bus (memory), whatever this says.',
+    ),
+    brokers: key(hostPortList, [], 'Kafka bootstrap brokers (bus.kind kafka), e.g. ["10.0.0.5:9092", "10.0.0.6:9092"].'),
+    topic: key(nonEmptyString('a Kafka topic name'), 'ribwatch.records', 'Topic of the records, keyed by router so one router\'s records stay in order; the collector creates it when missing.'),
+    partitions: key(integer(1, 10_000, 'an integer from 1 to 10000'), 6, 'Partitions of the topic when the collector creates it; they bound how many writers share the work.'),
+    replicationFactor: key(signedInteger(-1, 100, 'an integer from -1 to 100'), -1, 'Replication factor of the topic when the collector creates it; -1 takes the broker\'s default.replication.factor.'),
+    clientId: key(nonEmptyString('a client id'), 'ribwatch', 'Kafka client id, shown in the brokers\' logs and quotas.'),
+    sasl: {
+      mechanism: key(oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const), 'none', 'SASL mechanism for the brokers; none connects without authentication.'),
+      username: key(text('a string'), '', 'SASL user name (needed unless bus.sasl.mechanism is none).'),
+      password: key(text('a string', 'string (secret)'), '', 'SASL password; never logged: prefer the environment variable to the file.'),
+    },
+    tls: {
+      enabled: key(bool, false, 'Connect to the brokers over TLS (with the system CAs unless bus.tls.ca is set).'),
+      ca: key(text('a file path', 'file path, or ""'), '', 'PEM file of the CA that signs the brokers\' certificates; "" uses the system CAs.'),
+      cert: key(text('a file path', 'file path, or ""'), '', 'PEM client certificate for mutual TLS (with bus.tls.key); "" for none.'),
+      key: key(text('a file path', 'file path, or ""'), '', 'PEM private key of bus.tls.cert; "" for none.'),
+    },
+    openbmpRawTopic: key(
+      text('a Kafka topic name, or ""', 'topic, or ""'),
+      '',
+      'Also publish every BMP message in the OpenBMP raw format on this topic (OpenBMP uses "openbmp.bmp_raw"); "" is off. Not yet fed: the topic is created, the collector\'s raw tap is still to come.',
+    ),
+  },
+  store: {
+    kind: key(oneOf(['embedded', 'server'] as const), 'embedded', 'embedded keeps ClickHouse in the process (chDB) under store.dataDir; server talks HTTP to store.url. Separate role processes need a server: one process holds a data dir.'),
+    dataDir: key(nonEmptyString('a directory path'), './data', 'Directory of the embedded store (created when missing); only one process can open it at a time.'),
+    url: key(optionalHttpUrl, '', 'ClickHouse server (store.kind server), e.g. https://clickhouse.example:8443; credentials go in store.username/store.password, not here.'),
+    username: key(nonEmptyString('a user name'), 'default', 'ClickHouse user (store.kind server).'),
+    password: key(text('a string', 'string (secret)'), '', 'ClickHouse password (store.kind server); never logged: prefer RIBWATCH_STORE_PASSWORD to the file.'),
+    database: key(nonEmptyString('a database name'), 'ribwatch', 'Database holding ribwatch\'s tables; created when missing.'),
+    tls: {
+      ca: key(text('a file path', 'file path, or ""'), '', 'PEM file of the CA that signs the server\'s certificate (https URLs); "" uses the system CAs.'),
+      cert: key(text('a file path', 'file path, or ""'), '', 'PEM client certificate for mutual TLS (needs store.tls.ca and store.tls.key); "" for none.'),
+      key: key(text('a file path', 'file path, or ""'), '', 'PEM private key of store.tls.cert; "" for none.'),
+    },
+    retentionDays: key(integer(1, 36_500, 'whole days from 1 to 36500'), 30, 'TTL of the history tables (route_updates, bmp_stats, churn and prefix-count rollups); a change is applied to existing tables by the migrations.'),
+    cluster: key(text('a cluster name, or ""', 'cluster name, or ""'), '', 'Server only: create tables ON CLUSTER this name with Replicated* engines; "" (always, for embedded) creates plain tables.'),
+  },
+  writer: {
+    group: key(nonEmptyString('a consumer group name'), 'ribwatch-writer', 'Kafka consumer group of `ribwatch writer`; writers in one group share the topic\'s partitions.'),
+    maxRecords: key(integer(1, 1_000_000, 'an integer from 1 to 1000000'), 50_000, 'The writer inserts a batch into ClickHouse once it holds this many records (or after writer.maxWaitMs).'),
+    maxWaitMs: key(integer(1, 600_000, 'an integer from 1 to 600000'), 1000, 'The writer inserts a batch once its oldest record has waited this many milliseconds (or at writer.maxRecords).'),
+    reconcileQuietSeconds: key(
+      integer(1, 86_400, 'an integer from 1 to 86400'),
+      30,
+      'Routes of a reconnected router still stale after this many seconds without re-dump activity are withdrawn (synthetic rows).',
+    ),
+    countsIntervalSeconds: key(integer(0, 86_400, 'an integer from 0 to 86400'), 60, 'How often prefix counts per peer are snapshotted for routers that changed; 0 disables.'),
+  },
+  api: {
+    listen: key(
+      hostPort,
+      { host: '127.0.0.1', port: 8080 },
+      'Reserved for the REST API, which joins `ribwatch run` when it lands: accepted and checked now, nothing listens on it yet.',
+    ),
   },
 };
 
@@ -387,15 +514,20 @@ export function renderExampleConfig(): string {
     '# Each key can be overridden by an environment variable, named in the comment above it.',
     '# Generated from core/config.ts (renderExampleConfig); docs/configuration.md explains the keys.',
   ];
-  let section = '';
+  let open: string[] = [];
   for (const e of configEntries()) {
     const segs = e.path.split('.');
-    const s = segs[0] ?? '';
-    if (s !== section) {
-      section = s;
-      out.push('', `${s}:`);
+    const parents = segs.slice(0, -1);
+    // Open every section header this key needs that the previous key did not (nested sections indent).
+    let same = 0;
+    while (same < parents.length && same < open.length && parents[same] === open[same]) same++;
+    for (let d = same; d < parents.length; d++) {
+      if (d === 0) out.push('');
+      out.push(`${'  '.repeat(d)}${parents[d] ?? ''}:`);
     }
-    out.push(`  # ${e.key.description}`, `  # env: ${e.env}`, `  ${segs.slice(1).join('.')}: ${yamlInline(e.key.kind.toYaml(e.key.defaultValue))}`);
+    open = parents;
+    const pad = '  '.repeat(parents.length);
+    out.push(`${pad}# ${e.key.description}`, `${pad}# env: ${e.env}`, `${pad}${segs.at(-1) ?? ''}: ${yamlInline(e.key.kind.toYaml(e.key.defaultValue))}`);
   }
   return `${out.join('\n')}\n`;
 }
