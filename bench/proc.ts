@@ -117,8 +117,18 @@ export interface SendResult {
 export async function replay(file: string, port: number, opts: { end: boolean; timeoutMs: number }): Promise<SendResult> {
   const tConnect = performance.now();
   const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => resolve(s));
-    s.once('error', reject);
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no connection to 127.0.0.1:${port} within 10 s`));
+    }, 10_000);
+    const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => {
+      clearTimeout(t);
+      resolve(s);
+    });
+    s.once('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
   });
   socket.on('error', () => {});
   const size = statSync(file).size;
@@ -154,8 +164,14 @@ export async function replay(file: string, port: number, opts: { end: boolean; t
   } finally {
     closeSync(fd);
   }
-  // Everything handed to the kernel.
-  await new Promise<void>((resolve) => socket.write('', () => resolve()));
+  // Everything handed to the kernel (bounded: a receiver that stopped reading must not wedge the bench).
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('replay timed out flushing the last bytes')), Math.max(1000, deadline - Date.now()));
+    socket.write('', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
   const tSent = performance.now();
   if (opts.end) socket.end();
   return { socket, tConnect, tFirstByte, tSent };
