@@ -191,25 +191,28 @@ export class RouterDirectory {
 }
 
 /**
- * The RIB view a detector follows per (router, peer): the first of `preference` the peer has
- * shown. Pre-policy Adj-RIB-In is what the router's damping sees; a peer with no pre-policy feed
- * (a router monitoring post-policy only) falls back to post-policy.
+ * The RIB view a detector follows per (router, peer): the first of `preference` in which the peer
+ * has announced something. Pre-policy Adj-RIB-In is what the router's damping sees; a peer with no
+ * pre-policy feed (a router monitoring post-policy only) falls back to post-policy. A view counts
+ * only once it announces: FRR 8.4 without soft-reconfiguration sends every pre-policy announcement
+ * as a withdrawal (harness README §5), and such a feed must not hide the post-policy one.
  */
 export class ViewSelector {
   private readonly seen = new Map<string, number>();
 
   constructor(readonly preference: readonly RibView[]) {}
 
-  /** True when records of this view should be followed for this peer. */
-  follow(router: string, peer: string, rib: RibView): boolean {
+  /** True when this record (announcing something or not) should be followed for this peer. */
+  follow(router: string, peer: string, rib: RibView, announces: boolean): boolean {
     const rank = this.preference.indexOf(rib);
     if (rank < 0) return false;
     const k = `${router}|${peer}`;
     const best = this.seen.get(k);
-    if (best === undefined || rank < best) {
+    if (announces && (best === undefined || rank < best)) {
       this.seen.set(k, rank);
       return true;
     }
+    // Withdrawals in a view not (yet) followed touch nothing the detector knows: skip them.
     return rank === best;
   }
 

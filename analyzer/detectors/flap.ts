@@ -145,7 +145,7 @@ export class PrefixFlapDetector implements Detector {
 
   private onRoute(r: RouteRecord): Observation[] {
     if (isSelfPeer(r.peer)) return [];
-    if (!this.views.follow(r.router, r.peer.address, r.rib)) return [];
+    if (!this.views.follow(r.router, r.peer.address, r.rib, r.announced.length > 0)) return [];
     const t = eventMs(r);
     const gen = this.gens.get(r.router, r.peer.address);
     const base = `${r.router}|${r.peer.address}|${r.peer.rd ?? ''}|${r.afi_safi}|`;

@@ -211,7 +211,7 @@ export class PrefixLimitDetector implements Detector {
 
   private onRoute(r: RouteRecord): Observation[] {
     if (isSelfPeer(r.peer)) return [];
-    if (!this.views.follow(r.router, r.peer.address, r.rib)) return [];
+    if (!this.views.follow(r.router, r.peer.address, r.rib, r.announced.length > 0)) return [];
     const t = eventMs(r);
     const s = this.family(r.router, r.peer.address, r.afi_safi, t);
     s.ribSeen = true;

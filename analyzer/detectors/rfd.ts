@@ -175,7 +175,7 @@ export class RfdDetector implements Detector {
 
   private onRoute(r: RouteRecord): Observation[] {
     if (isSelfPeer(r.peer)) return [];
-    if (!this.views.follow(r.router, r.peer.address, r.rib)) return [];
+    if (!this.views.follow(r.router, r.peer.address, r.rib, r.announced.length > 0)) return [];
     // RFC 2439: damping must never apply to iBGP.
     if (this.dir.isIbgp(r.router, r.peer)) return [];
     const prof = this.profile(r.router, r.peer.address);

@@ -187,3 +187,15 @@ void test('session flaps: administrative only is info; Peer Down for a peer neve
   assert.equal(out[0]?.severity, 'info');
   assert.equal(out[0]?.facts['administrative'], 2);
 });
+
+void test('FRR without soft-reconfiguration (every pre-policy announcement sent as a withdrawal): post-policy is followed', () => {
+  const rec = new Rec();
+  const d = new PrefixFlapDetector(INV, { warning: 3 });
+  feed(d, [rec.routerUp(), rec.routerInit('leaf1'), rec.peerUp(NODE1), rec.endOfRib(NODE1)]);
+  const out: Observation[] = [];
+  for (let i = 0; i < 3; i++) {
+    out.push(...feed(d, [rec.advance(10).withdraw(NODE1, P), rec.announce(NODE1, P, { rib: 'adj-in-post' })]));
+    out.push(...feed(d, [rec.advance(10).withdraw(NODE1, P), rec.withdraw(NODE1, P, { rib: 'adj-in-post' })]));
+  }
+  assert.deepEqual(out.map((o) => [o.severity, o.facts['rib'], o.facts['flaps_in_window']]), [['warning', 'adj-in-post', 3]]);
+});
