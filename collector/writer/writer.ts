@@ -108,7 +108,7 @@ export class Writer {
   private readonly countsIntervalMs: number;
   private readonly wall: () => number;
   private readonly log: Logger | undefined;
-  private readonly pending = new Map<string, Pending>();
+  private pending = new Map<string, Pending>();
   /** Routers whose rib changed since the last prefix-count snapshot. */
   private readonly changed = new Set<string>();
   private lastCountsMs = 0;
@@ -161,7 +161,7 @@ export class Writer {
     return run;
   }
 
-  /** The writer's notion of now: record time while catching up, advancing with the wall clock when idle. */
+  /** The writer's notion of now: the latest record time, advanced by the wall time since the writer last went idle. */
   private now(): number {
     const wall = this.wall();
     return this.clockMs === undefined ? wall : this.clockMs + Math.max(0, wall - this.clockWall);
@@ -175,22 +175,34 @@ export class Writer {
   }
 
   private async handleBatch(batch: BusBatch): Promise<void> {
-    let seg = new Segment();
-    const records = batch.records;
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i] as BusRecord;
-      const ms = timeMs(r.time);
-      this.observe(ms);
-      seg.note(i);
-      const cut = this.add(seg, r, i, ms, batch.token);
-      if (cut) {
-        await this.flush(seg, batch, seg.first, seg.last);
-        seg = new Segment();
+    // A failed batch comes again: the session state must be as it was before it, or a
+    // reconciliation noted as done but never run would be skipped on the redelivery.
+    const saved = new Map([...this.pending].map(([k, p]) => [k, { ...p, done: new Set(p.done) }]));
+    try {
+      let seg = new Segment();
+      const records = batch.records;
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i] as BusRecord;
+        const ms = timeMs(r.time);
+        this.observe(ms);
+        seg.note(i);
+        const cut = this.add(seg, r, i, ms, batch.token);
+        if (cut) {
+          await this.flush(seg, batch, seg.first, seg.last);
+          seg = new Segment();
+        }
       }
+      await this.flush(seg, batch, seg.first, seg.last);
+    } catch (e) {
+      this.pending = saved;
+      throw e;
+    } finally {
+      // The clock runs with the wall only while the writer is idle: time spent inserting a
+      // backlog must not count as a router's quiet period.
+      if (this.clockMs !== undefined) this.clockWall = this.wall();
     }
-    await this.flush(seg, batch, seg.first, seg.last);
     this.stats.batches++;
-    this.stats.records += records.length;
+    this.stats.records += batch.records.length;
   }
 
   /** Adds one record's rows and operations to the segment; true when the segment must end after it. */
