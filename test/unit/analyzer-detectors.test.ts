@@ -65,7 +65,7 @@ void test('the example inventory and the harness topology: a quiet hour raises n
 });
 
 void test('a flap storm, a mis-origin, a /32 pod IP and a max-prefix teardown raise exactly their alerts', () => {
-  const { rec, d, out, put, boot } = fabric();
+  const { rec, out, put, boot } = fabric();
   boot();
   // node1 flaps its PodCIDR every 5 s for a minute.
   for (let i = 0; i < 12; i++) {
