@@ -206,6 +206,42 @@ const optionalHttpUrl: ConfigKind<string> = {
   toYaml: (v) => v,
 };
 
+/** One API bearer token as configured: its SHA-256 (never the token), its scope, a name for logs. */
+export interface ApiTokenEntry {
+  readonly name: string;
+  readonly scope: 'read' | 'admin';
+  readonly sha256: string;
+}
+
+/** YAML: a list of {name, scope, sha256}; env: "name:scope:hex,name:scope:hex". */
+const apiTokenList: ConfigKind<readonly ApiTokenEntry[]> = {
+  type: 'list of {name, scope, sha256} (env: name:scope:hex,...)',
+  fromYaml: (raw) => {
+    if (!Array.isArray(raw)) return bad('a list of {name, scope: read|admin, sha256: 64 hex digits}');
+    const out: ApiTokenEntry[] = [];
+    for (const item of raw as unknown[]) {
+      const o = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : undefined;
+      const name = o?.['name'];
+      const scope = o?.['scope'];
+      const hash = o?.['sha256'];
+      if (typeof name !== 'string' || name === '') return bad(`a list of tokens; ${JSON.stringify(item)} has no name`);
+      if (scope !== 'read' && scope !== 'admin') return bad(`a list of tokens; ${name}: scope must be read or admin`);
+      if (typeof hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hash)) return bad(`a list of tokens; ${name}: sha256 must be 64 hex digits (the hash, not the token)`);
+      out.push({ name, scope, sha256: hash.toLowerCase() });
+    }
+    return good(out);
+  },
+  fromText: (t) => {
+    if (t.trim() === '') return good([]);
+    const items = t.split(',').map((part) => {
+      const [name, scope, sha256] = part.trim().split(':');
+      return { name, scope, sha256 };
+    });
+    return apiTokenList.fromYaml(items);
+  },
+  toYaml: (v) => v.map((e) => ({ name: e.name, scope: e.scope, sha256: e.sha256 })),
+};
+
 // ---- the schema ----------------------------------------------------------------------------
 
 const MiB = 1024 * 1024;
@@ -300,8 +336,33 @@ export const configSchema = {
     listen: key(
       hostPort,
       { host: '127.0.0.1', port: 8080 },
-      'Reserved for the REST API, which joins `ribwatch run` when it lands: accepted and checked now, nothing listens on it yet.',
+      'Address the REST API (`ribwatch api`, and `ribwatch run`) binds; /api/v1, OpenAPI at /docs.',
     ),
+    tokens: key(
+      apiTokenList,
+      [],
+      'Bearer tokens, stored as SHA-256 hashes: [{name, scope: read|admin, sha256}] (env: name:scope:hex,...); `printf %s TOKEN | sha256sum` gives the hash. admin may acknowledge alerts and manage silences.',
+    ),
+    token: key(
+      text('a string', 'string (secret)'),
+      '',
+      'One admin token in clear text for quick setups, hashed at start and never logged; prefer RIBWATCH_API_TOKEN to the file. "" for none.',
+    ),
+    allowUnauthenticated: key(
+      bool,
+      false,
+      'Serve without a token (read scope only); refused unless api.listen is a loopback address.',
+    ),
+    metricsToken: key(bool, false, 'Require a token (any scope) on /metrics; /healthz and /readyz never need one (Kubernetes probes).'),
+    rateLimitPerMinute: key(integer(0, 1_000_000, 'an integer from 0 to 1000000'), 6000, 'Requests per minute per client address before 429; 0 disables the limit.'),
+    bodyLimitBytes: key(byteSize(1024, 16 * MiB), 64 * 1024, 'Largest request body accepted (silences, acknowledgements); larger ones get 413.'),
+    maxResults: key(integer(1, 100_000, 'an integer from 1 to 100000'), 1000, 'Most items one page of any list returns (the `limit` parameter is capped here); `next` continues.'),
+    maxRangeHours: key(integer(1, 8784, 'whole hours from 1 to 8784'), 168, 'Widest time range one history, flap or churn request may cover.'),
+    inventory: key(text('a file path', 'file path, or ""'), '', 'Inventory file (clusters, routers, peers with their max-prefix) for limit usage on /peers; "" shows no limits.'),
+    tls: {
+      cert: key(text('a file path', 'file path, or ""'), '', 'PEM certificate (chain) to serve HTTPS with api.tls.key; "" serves plain HTTP.'),
+      key: key(text('a file path', 'file path, or ""'), '', 'PEM private key of api.tls.cert.'),
+    },
   },
 };
 
