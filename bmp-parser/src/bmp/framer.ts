@@ -41,6 +41,9 @@ export class BmpFramer {
   }
 
   push(chunk: Uint8Array): void {
+    // Node's Buffer subclass makes every subarray() go through Buffer's own (slower) species
+    // constructor; frames and every header view are cut from plain Uint8Array views instead.
+    if (Object.getPrototypeOf(chunk) !== Uint8Array.prototype) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.failure || chunk.length === 0) return;
     this.chunks.push(chunk);
     this.total += chunk.length;

@@ -137,6 +137,21 @@ export function peerAddressText(raw: Uint8Array, at: number, peerType: number, f
   return (flags & PeerFlag.V) !== 0 ? ipv6Text(raw, at) : ipv4Text(raw, at + 12);
 }
 
+/**
+ * The identifying bytes (type, flags, distinguisher, address, AS, BGP ID: the first 34) of the
+ * last per-peer header decoded, with its text fields. Routers send long runs of messages for one
+ * peer (FRR: one prefix per message), so the text is usually reused rather than formatted again;
+ * reused strings also make the identity checks downstream (BmpRouterState) cheap.
+ */
+const IDENTITY_LENGTH = 34;
+const lastIdentity = new Uint8Array(IDENTITY_LENGTH);
+let lastText: { distinguisher: string; address: string; bgpId: string } | undefined;
+
+function sameIdentity(b: Uint8Array, start: number): boolean {
+  for (let i = 0; i < IDENTITY_LENGTH; i++) if (b[start + i] !== lastIdentity[i]) return false;
+  return true;
+}
+
 /** Decodes the 42-byte per-peer header at the cursor. */
 export function decodePerPeerHeader(c: Cursor): Result<PerPeerHeader> {
   const start = c.pos;
@@ -146,18 +161,27 @@ export function decodePerPeerHeader(c: Cursor): Result<PerPeerHeader> {
   const flags = b[start + 1]!;
   const distinguisherRaw = b.subarray(start + 2, start + 10);
   const addressRaw = b.subarray(start + 10, start + 26);
+  if (lastText === undefined || !sameIdentity(b, start)) {
+    lastIdentity.set(b.subarray(start, start + IDENTITY_LENGTH));
+    lastText = {
+      distinguisher: distinguisherText(distinguisherRaw),
+      address: peerAddressText(b, start + 10, peerType, flags),
+      bgpId: ipv4Text(b, start + 30),
+    };
+  }
+  const text = lastText;
   c.pos = start + 26;
   const asn = c.u32();
-  const bgpId = ipv4Text(b, c.pos);
+  const bgpId = text.bgpId;
   c.pos += 4;
   const timestampSec = c.u32();
   const timestampUsec = c.u32();
   return ok({
     peerType,
     flags,
-    distinguisher: distinguisherText(distinguisherRaw),
+    distinguisher: text.distinguisher,
     distinguisherRaw,
-    address: peerAddressText(b, start + 10, peerType, flags),
+    address: text.address,
     addressRaw,
     asn,
     bgpId,

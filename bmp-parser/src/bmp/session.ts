@@ -48,13 +48,28 @@ export class BmpRouterState {
     if (r.ok) {
       const m = r.value;
       if (m.type === BmpMessageType.PeerUp) this.peerUp(m);
-      else if (m.type === BmpMessageType.PeerDown) this.peers.delete(peerKey(m.peer));
+      else if (m.type === BmpMessageType.PeerDown) this.peerDown(m.peer);
     }
     return r;
   }
 
+  /**
+   * The answer for the last peer header asked about: consecutive messages are nearly always for
+   * the same peer and view, and the header decoder reuses its text fields, so this check is a few
+   * pointer compares instead of a key string and a Map lookup per message.
+   */
+  private last: { peerType: number; flags: number; distinguisher: string; address: string; cfg: SessionConfig } | undefined;
+
   /** The SessionConfig that applies to UPDATEs carried for this peer header. */
   sessionConfigFor(peer: PerPeerHeader): SessionConfig {
+    const l = this.last;
+    if (l !== undefined && l.peerType === peer.peerType && l.flags === peer.flags && l.distinguisher === peer.distinguisher && l.address === peer.address) return l.cfg;
+    const cfg = this.lookupConfig(peer);
+    this.last = { peerType: peer.peerType, flags: peer.flags, distinguisher: peer.distinguisher, address: peer.address, cfg };
+    return cfg;
+  }
+
+  private lookupConfig(peer: PerPeerHeader): SessionConfig {
     if (this.peers.size === 0) return statelessConfigFor(peer);
     const st = this.peers.get(peerKey(peer));
     if (!st) return statelessConfigFor(peer);
@@ -71,6 +86,7 @@ export class BmpRouterState {
 
   /** Records a Peer Up: a new peer, or capabilities merged into the known one. */
   peerUp(m: PeerUp): PeerState {
+    this.last = undefined;
     const key = peerKey(m.peer);
     let st = this.peers.get(key);
     if (!st) {
@@ -91,6 +107,7 @@ export class BmpRouterState {
 
   /** Forgets a peer (Peer Down). Returns whether it was known. */
   peerDown(peer: PerPeerHeader): boolean {
+    this.last = undefined;
     return this.peers.delete(peerKey(peer));
   }
 
@@ -110,6 +127,7 @@ export class BmpRouterState {
 
   /** Forgets everything (a new BMP session from the router). */
   clear(): void {
+    this.last = undefined;
     this.peers.clear();
   }
 }
