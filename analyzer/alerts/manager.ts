@@ -101,8 +101,8 @@ export class AlertManager {
   /** Resolved alerts kept for the API and pending resolve notifications, by id. */
   private readonly resolved = new Map<string, Alert>();
   private readonly dirty = new Set<Alert>();
-  /** `${channel}\u0000${alertId}`: a delivery is under way. */
-  private readonly pending = new Set<string>();
+  /** Per alert, the channels with a delivery under way (one at a time per alert and channel). */
+  private readonly pending = new WeakMap<Alert, Set<Notifier>>();
   private silences: Silence[] = [];
   private silenceSeq = 0;
   private flushing: Promise<void> | undefined;
@@ -323,6 +323,19 @@ export class AlertManager {
       this.plan(a, now);
       if (now - (a.resolvedAt ?? now) >= keepMs && !this.dirty.has(a) && !this.isPending(a)) this.resolved.delete(a.id);
     }
+    // Bounded even when the store is down for long (dirty rows cannot be written): the oldest
+    // resolved alerts go first, their last state unwritten.
+    const excess = this.resolved.size - this.options.maxOpenAlerts;
+    if (excess > 0) {
+      let k = 0;
+      for (const a of this.resolved.values()) {
+        if (k++ >= excess) break;
+        this.resolved.delete(a.id);
+        this.dirty.delete(a);
+      }
+      this.m?.dropped.inc({ reason: 'resolved-unwritten' }, excess);
+      this.log?.warn({ dropped: excess }, 'resolved alerts dropped from memory before the store took them');
+    }
     this.silences = this.silences.filter((s) => s.endsAt > now);
   }
 
@@ -341,15 +354,13 @@ export class AlertManager {
   // ---- notifications --------------------------------------------------------------------------
 
   private isPending(a: Alert): boolean {
-    for (const n of this.notifiers) if (this.pending.has(`${n.name}\u0000${a.id}`)) return true;
-    return false;
+    return (this.pending.get(a)?.size ?? 0) > 0;
   }
 
   private plan(a: Alert, now: number): void {
     const o: DecideOptions = { squashMs: this.options.squashSeconds * 1000, intervalMs: this.options.notifyIntervalSeconds * 1000, remind: this.options.remind };
     for (const n of this.notifiers) {
-      const pk = `${n.name}\u0000${a.id}`;
-      if (this.pending.has(pk)) continue;
+      if (this.pending.get(a)?.has(n)) continue;
       let st = a.channels.get(n.name);
       const event = decide(a, st ?? emptyState(), now, o);
       if (event === null) continue;
@@ -373,13 +384,15 @@ export class AlertManager {
         ...(st.ref !== undefined && { ref: st.ref }),
         ...(st.refChannel !== undefined && { refChannel: st.refChannel }),
       };
-      this.pending.add(pk);
+      let busy = this.pending.get(a);
+      if (!busy) this.pending.set(a, (busy = new Set()));
+      busy.add(n);
       n.send(d, (out) => this.delivered(n, a, channelState, event, told, out));
     }
   }
 
   private delivered(n: Notifier, a: Alert, st: ChannelState, event: NotifyEvent, told: Pick<ChannelState, 'status' | 'severity' | 'fingerprint'>, out: DeliveryOutcome): void {
-    this.pending.delete(`${n.name}\u0000${a.id}`);
+    this.pending.get(a)?.delete(n);
     const now = this.now();
     this.m?.notifications.inc({ channel: n.name, event, outcome: out.ok ? 'sent' : out.reason });
     if (out.ok) {
@@ -456,6 +469,7 @@ export class AlertManager {
 
   /** Recomputes which silences mute the alert; true when that changed. */
   private updateSilenced(a: Alert, now: number): boolean {
+    if (this.silences.length === 0 && a.silencedBy.length === 0) return false;
     const live = this.silences.filter((s) => silenceActive(s, now));
     let by: string[] = [];
     if (live.length > 0) {
