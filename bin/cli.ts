@@ -13,9 +13,12 @@ interface Entry {
 }
 
 const COMMANDS: Readonly<Record<string, Entry>> = {
+  run: { summary: 'collector + writer in one process on the embedded store (./data): the single-machine default', load: async () => (await import('./commands/run.js')).command },
   decode: { summary: 'decode BMP from raw files or pcap/pcapng captures to NDJSON or a summary', load: async () => (await import('./commands/decode.js')).command },
   replay: { summary: 'act as a router: send the BMP in a file or capture to a collector over TCP', load: async () => (await import('./commands/replay.js')).command },
   collector: { summary: 'run the BMP collector: routers connect, records go out as NDJSON (or to the bus)', load: async () => (await import('./commands/collector.js')).command },
+  writer: { summary: 'consume records from Kafka into ClickHouse (consumer group, batched inserts)', load: async () => (await import('./commands/writer.js')).command },
+  sql: { summary: 'run one read-only SQL query against the store and print the result', load: async () => (await import('./commands/sql.js')).command },
   migrate: { summary: 'create or update the ClickHouse tables (numbered SQL files in migrations/)', load: async () => (await import('./commands/migrate.js')).command },
 };
 

@@ -15,14 +15,19 @@ import type { Logger } from '../../core/log.js';
 import { createRegistry, startMetricsServer } from '../../core/metrics.js';
 import type { MetricsServer } from '../../core/metrics.js';
 import { formatHostPort } from '../../core/net.js';
+import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
 import { openNdjsonSink } from '../../core/sink.js';
+import type { RecordSink } from '../../core/sink.js';
+import type { Bus } from '../../core/bus/index.js';
+import { startupFailed } from './role-setup.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
 
 const USAGE = `usage: ribwatch collector [--config FILE] [--listen HOST:PORT]
 
 Accepts BMP (RFC 7854) sessions from routers and writes one JSON record per line
-(docs/records.md) to stdout, or to the file named by output.ndjson.
+(docs/records.md) to stdout, or to the file named by output.ndjson; with bus.kind kafka it
+publishes them to Kafka (bus.brokers, bus.topic) for \`ribwatch writer\` instead.
 
 options:
   --config FILE        YAML configuration (default: $RIBWATCH_CONFIG, else built-in defaults);
@@ -85,12 +90,28 @@ export const command: Command = {
     const registry = createRegistry();
     const metrics = new CollectorMetrics(registry);
     let sinkFailed = false;
-    const sink = openNdjsonSink(config.output.ndjson, {
-      onError: (err) => {
-        sinkFailed = true;
-        log.error({ err, output: config.output.ndjson }, 'record output failed; records are dropped from now on');
-      },
-    });
+    let bus: Bus | undefined;
+    if (config.bus.kind === 'memory') {
+      io.stderr.write('ribwatch collector: bus.kind: memory is the in-process bus of `ribwatch run`; the collector alone writes NDJSON (none) or publishes to Kafka (kafka)\n');
+      return 2;
+    }
+    if (config.bus.kind === 'kafka') {
+      try {
+        bus = await connectKafka(kafkaOptions(config.bus, log));
+      } catch (err) {
+        return startupFailed('collector', io, err);
+      }
+      if (config.bus.openbmpRawTopic !== '') log.warn({ topic: config.bus.openbmpRawTopic }, 'bus.openbmpRawTopic: the topic exists, but the collector does not feed the OpenBMP raw format yet');
+    }
+    const output = bus ? `Kafka topic ${bus.topic} at ${config.bus.brokers.join(',')}` : config.output.ndjson === '-' ? 'stdout' : config.output.ndjson;
+    const sink: RecordSink = bus
+      ? bus.producer({ onError: (err, context) => log.error({ err: err.message, context }, 'Kafka producer: retrying') })
+      : openNdjsonSink(config.output.ndjson, {
+          onError: (err) => {
+            sinkFailed = true;
+            log.error({ err, output: config.output.ndjson }, 'record output failed; records are dropped from now on');
+          },
+        });
     const collector = new BmpCollector(collectorOptions(config.collector, { sink, log, metrics }));
     let metricsServer: MetricsServer | undefined;
     try {
@@ -98,16 +119,17 @@ export const command: Command = {
       if (config.collector.metricsListen !== null) metricsServer = await startMetricsServer(registry, config.collector.metricsListen);
       const where = [
         `listening for BMP on ${formatHostPort(bound)}`,
-        `records to ${config.output.ndjson === '-' ? 'stdout' : config.output.ndjson}`,
+        `records to ${output}`,
         metricsServer ? `metrics on http://${formatHostPort(metricsServer.address)}/metrics` : 'metrics off',
       ].join('; ');
       // stdout may be the record stream: say it where it cannot corrupt records.
-      (config.output.ndjson === '-' ? io.stderr : io.stdout).write(`ribwatch collector: ${where}\n`);
-      log.info({ listen: formatHostPort(bound), output: config.output.ndjson, metrics: metricsServer ? formatHostPort(metricsServer.address) : null }, 'collector started');
+      (!bus && config.output.ndjson === '-' ? io.stderr : io.stdout).write(`ribwatch collector: ${where}\n`);
+      log.info({ listen: formatHostPort(bound), output, metrics: metricsServer ? formatHostPort(metricsServer.address) : null }, 'collector started');
     } catch (err) {
       io.stderr.write(`ribwatch collector: ${err instanceof Error ? err.message : String(err)}\n`);
       await collector.stop().catch(() => {});
       await sink.close();
+      await bus?.close();
       return 1;
     }
     await waitForSignal(log);
@@ -117,13 +139,14 @@ export const command: Command = {
       (async () => {
         await collector.stop('shutdown');
         await sink.close();
+        await bus?.close();
         return true;
       })(),
       sleep(SHUTDOWN_FLUSH_MS, false, { ref: false }),
     ]);
     await metricsServer?.close();
     if (!flushed) {
-      io.stderr.write(`ribwatch collector: output ${config.output.ndjson} did not drain within ${SHUTDOWN_FLUSH_MS} ms of shutdown; records still buffered are lost\n`);
+      io.stderr.write(`ribwatch collector: output ${output} did not drain within ${SHUTDOWN_FLUSH_MS} ms of shutdown; records still buffered are lost\n`);
       // The stuck write would keep the event loop alive forever.
       process.exit(1);
     }

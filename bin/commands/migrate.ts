@@ -1,13 +1,16 @@
 /**
  * `ribwatch migrate`: applies the SQL files in migrations/ that the store has not applied yet
- * (core/migrate.ts), refusing when an applied one changed. The store comes from flags until the
- * store section of the configuration lands: the embedded engine under a data directory (default
- * ./data, as `ribwatch run`), or a ClickHouse server by URL.
+ * (core/migrate.ts), refusing when an applied one changed. The store is the configuration's
+ * (store.*: the embedded engine under store.dataDir, default ./data as `ribwatch run`, or a
+ * ClickHouse server), unless --data or --clickhouse name another.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../core/config.js';
+import type { Config } from '../../core/config.js';
 import { appliedMigrations, DEFAULT_RETENTION_DAYS, loadMigrations, migrate, MigrationError } from '../../core/migrate.js';
 import { openStore } from '../../core/store/index.js';
+import { connectStore, storeOptions } from '../../core/roles/store.js';
+import { startupFailed } from './role-setup.js';
 import type { Store, StoreOptions } from '../../core/store/index.js';
 import { usageError } from './command.js';
 import type { Command } from './command.js';
@@ -19,12 +22,13 @@ migrations/ not yet recorded in the schema_migrations table. An applied file tha
 refused, naming it; nothing is applied then.
 
 options:
-  --config FILE          YAML configuration, checked (default: $RIBWATCH_CONFIG)
-  --data DIR             the embedded store (chDB) in DIR (default ./data)
+  --config FILE          YAML configuration (default: $RIBWATCH_CONFIG); its store.* keys say which
+                         store, unless --data or --clickhouse is given
+  --data DIR             the embedded store (chDB) in DIR (default: store.dataDir, ./data)
   --clickhouse URL       a ClickHouse server instead: http(s)://[user:password@]host:port
-  --database NAME        database (default ribwatch; created when missing)
-  --cluster NAME         render ON CLUSTER NAME and Replicated* engines (servers only)
-  --retention-days N     TTL of the history tables (default ${DEFAULT_RETENTION_DAYS}); a change is applied to existing tables
+  --database NAME        database (default: store.database, ribwatch; created when missing)
+  --cluster NAME         render ON CLUSTER NAME and Replicated* engines (servers only; default store.cluster)
+  --retention-days N     TTL of the history tables (default: store.retentionDays, ${DEFAULT_RETENTION_DAYS}); a change is applied to existing tables
   --status               list applied and pending files, change nothing
   -h, --help             this text
 
@@ -63,17 +67,19 @@ export const command: Command = {
       return usageError(io, 'migrate', err instanceof Error ? err.message : String(err));
     }
     if (values.data !== undefined && values.clickhouse !== undefined) return usageError(io, 'migrate', '--data and --clickhouse exclude each other');
-    let retentionDays = DEFAULT_RETENTION_DAYS;
+    let retentionDays: number | undefined;
     if (values['retention-days'] !== undefined) {
       retentionDays = Number(values['retention-days']);
       if (!/^\d+$/.test(values['retention-days']) || retentionDays < 1 || retentionDays > 36500) return usageError(io, 'migrate', `--retention-days: expected whole days from 1 to 36500, got ${JSON.stringify(values['retention-days'])}`);
     }
-    if (values.cluster !== undefined && values.clickhouse === undefined) return usageError(io, 'migrate', '--cluster needs --clickhouse: the embedded engine has no cluster');
+
 
     const file = values.config ?? process.env['RIBWATCH_CONFIG'];
+    let config: Config;
     try {
-      const { warnings } = loadConfig({ ...(file !== undefined && file !== '' ? { file } : {}), env: process.env });
-      for (const w of warnings) io.stderr.write(`ribwatch migrate: warning: ${w}\n`);
+      const loaded = loadConfig({ ...(file !== undefined && file !== '' ? { file } : {}), env: process.env });
+      config = loaded.config;
+      for (const w of loaded.warnings) io.stderr.write(`ribwatch migrate: warning: ${w}\n`);
     } catch (err) {
       if (err instanceof ConfigError) {
         io.stderr.write(`ribwatch migrate: ${err.message}\n`);
@@ -82,17 +88,20 @@ export const command: Command = {
       throw err;
     }
 
-    const database = values.database ?? 'ribwatch';
-    const storeOptions: StoreOptions =
-      values.clickhouse !== undefined ? { kind: 'server', url: values.clickhouse, database } : { kind: 'embedded', dataDir: values.data ?? './data', database };
+    if (values.cluster !== undefined && values.clickhouse === undefined && (values.data !== undefined || config.store.kind === 'embedded')) {
+      return usageError(io, 'migrate', '--cluster needs --clickhouse (or store.kind server): the embedded engine has no cluster');
+    }
+    const database = values.database ?? config.store.database;
+    const fromFlags: StoreOptions | undefined =
+      values.clickhouse !== undefined ? { kind: 'server', url: values.clickhouse, database } : values.data !== undefined ? { kind: 'embedded', dataDir: values.data, database } : undefined;
     let store: Store;
     try {
-      store = await openStore(storeOptions);
+      store = fromFlags !== undefined ? await openStore(fromFlags) : await connectStore({ ...storeOptions(config.store), database });
     } catch (err) {
-      io.stderr.write(`ribwatch migrate: ${err instanceof Error ? err.message : String(err)}\n`);
-      return 1;
+      return startupFailed('migrate', io, err);
     }
-    const opts = { cluster: values.cluster, retentionDays };
+    const cluster = values.cluster ?? (store.kind === 'server' && config.store.cluster !== '' ? config.store.cluster : undefined);
+    const opts = { cluster, retentionDays: retentionDays ?? config.store.retentionDays };
     try {
       if (values.status) {
         const applied = await appliedMigrations(store, opts);

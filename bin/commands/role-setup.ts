@@ -1,0 +1,59 @@
+/**
+ * What the role commands (run, writer, sql; collector and migrate for the store and bus) share:
+ * loading the configuration with flag overrides, turning start-up failures into one line and an
+ * exit status, and waiting for SIGINT/SIGTERM.
+ */
+import { ConfigError, loadConfig } from '../../core/config.js';
+import type { Config } from '../../core/config.js';
+import type { Logger } from '../../core/log.js';
+import { StartupError } from '../../core/roles/startup.js';
+import type { CliIo } from './command.js';
+
+/** The file named by --config, else $RIBWATCH_CONFIG, else none (defaults and environment only). */
+export function configFile(flag: string | undefined): string | undefined {
+  const file = flag ?? process.env['RIBWATCH_CONFIG'];
+  return file !== undefined && file !== '' ? file : undefined;
+}
+
+/** Loads the configuration (file < environment < flags); on error prints it and returns 2. */
+export function loadRoleConfig(command: string, io: CliIo, file: string | undefined, overrides: Readonly<Record<string, string>> = {}): Config | number {
+  try {
+    const { config, warnings } = loadConfig({ ...(file !== undefined ? { file } : {}), env: process.env, overrides });
+    for (const w of warnings) io.stderr.write(`ribwatch ${command}: warning: ${w}\n`);
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`ribwatch ${command}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+/** Prints a start-up failure as one line; returns its exit status (StartupError's, else 1). */
+export function startupFailed(command: string, io: CliIo, err: unknown): number {
+  const msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+  io.stderr.write(`ribwatch ${command}: ${msg}\n`);
+  return err instanceof StartupError ? err.exitCode : 1;
+}
+
+/** Resolves at the first SIGINT or SIGTERM; a second one exits at once. */
+export function waitForSignal(log: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      log.info({ signal: sig }, 'shutting down');
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** A word for a shell command line: quoted when it needs to be. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,175 @@
+/**
+ * `ribwatch run`: the single-machine default. Collector and writer in one process, joined by the
+ * in-process bus, writing to the embedded ClickHouse (chDB) under ./data; the migrations are
+ * applied at start. Nothing else to install.
+ *
+ * Start-up prints, for a person (stdout, plain lines, not logs): where routers connect, the FRR
+ * line that points a router here, where the data lives, and how to look at it.
+ *
+ * SIGINT/SIGTERM: stop accepting, close every router session (router_down "shutdown"), let the
+ * writer drain the bus into the store, close the store, exit 0. A second signal exits at once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { BmpCollector, collectorOptions } from '../../collector/collector.js';
+import { CollectorMetrics } from '../../collector/metrics.js';
+import { startWriter } from '../../collector/writer/index.js';
+import type { RunningWriter } from '../../collector/writer/index.js';
+import { MemoryBus } from '../../core/bus/index.js';
+import type { BusProducer } from '../../core/bus/index.js';
+import type { Config } from '../../core/config.js';
+import { createLogger } from '../../core/log.js';
+import { createRegistry, startMetricsServer } from '../../core/metrics.js';
+import type { MetricsServer } from '../../core/metrics.js';
+import { migrate } from '../../core/migrate.js';
+import { formatHostPort } from '../../core/net.js';
+import type { HostPort } from '../../core/net.js';
+import { connectStore, storeOptions } from '../../core/roles/store.js';
+import { writerOptions } from '../../core/roles/writer.js';
+import type { Store } from '../../core/store/index.js';
+import { usageError } from './command.js';
+import type { CliIo, Command } from './command.js';
+import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } from './role-setup.js';
+
+const USAGE = `usage: ribwatch run [--config FILE] [--data DIR] [--bmp-listen HOST:PORT] [--api-listen HOST:PORT]
+
+Runs the collector and the writer in one process: routers connect over BMP, records go through
+an in-process bus into the embedded ClickHouse (chDB) under DIR. Migrations are applied at start.
+Nothing else to install; for Kafka and a ClickHouse server run \`ribwatch collector\` and
+\`ribwatch writer\` instead.
+
+options:
+  --config FILE           YAML configuration (default: $RIBWATCH_CONFIG, else built-in defaults)
+  --data DIR              store.dataDir: where the embedded store keeps its tables (default ./data)
+  --bmp-listen HOST:PORT  collector.listen (default 127.0.0.1:11019; [::]:11019 for IPv6)
+  --api-listen HOST:PORT  api.listen: reserved for the REST API, which joins \`run\` when it lands
+  -h, --help              this text
+
+Every key can also be set by RIBWATCH_* variables (docs/configuration.md); flags win over the
+environment, which wins over the file. Look at the data with \`ribwatch sql\` once \`run\` has
+stopped (chDB lets one process open a data directory). Stop with SIGINT (Ctrl-C) or SIGTERM.`;
+
+/** How long shutdown waits for the writer to store what is on the bus. */
+const DRAIN_MS = 25_000;
+
+const EXAMPLE_SQL = 'SELECT router, count() AS routes FROM rib FINAL WHERE NOT is_withdrawn GROUP BY router ORDER BY router';
+
+interface Flags {
+  config?: string;
+  data?: string;
+  'bmp-listen'?: string;
+  'api-listen'?: string;
+}
+
+/** What `run` prints once it is up. */
+export function startBanner(o: { config: Config; file: string | undefined; bmp: HostPort; store: Store; applied: number; metrics: HostPort | undefined }): string {
+  const { config, store } = o;
+  const listen = formatHostPort(o.bmp);
+  const wildcard = o.bmp.host === '0.0.0.0' || o.bmp.host === '::';
+  const target = wildcard ? '<this host\'s address>' : o.bmp.host;
+  const sqlCmd = ['npx ribwatch sql', ...(o.file !== undefined ? [`--config ${shellWord(o.file)}`] : []), ...(store.kind === 'embedded' ? [`--data ${shellWord(store.where)}`] : []), `"${EXAMPLE_SQL}"`].join(' ');
+  const lines = [
+    `ribwatch run: collector and writer in one process (in-process bus, ${store.kind === 'embedded' ? 'embedded ClickHouse' : 'ClickHouse server'})`,
+    `  BMP      listening on ${listen}; routers may connect from ${config.collector.allow.map((c) => c.text).join(', ')} (collector.allow)`,
+    `  FRR      router bgp <ASN> / bmp targets ribwatch / bmp connect ${target} port ${o.bmp.port} min-retry 1000 max-retry 10000`,
+    store.kind === 'embedded'
+      ? `  data     ${store.where} (chDB, database ${store.database}; ${o.applied} migration${o.applied === 1 ? '' : 's'} applied now)`
+      : `  data     ${store.where}, database ${store.database} (${o.applied} migration${o.applied === 1 ? '' : 's'} applied now)`,
+  ];
+  if (store.kind === 'embedded') {
+    lines.push(
+      `  look     stop this process (Ctrl-C), then: ${sqlCmd}`,
+      `           chDB lets one process open a data directory, so \`ribwatch sql\` cannot read it while \`run\` holds it;`,
+      `           the REST API (api.listen ${formatHostPort(config.api.listen)}) will query it live once it lands`,
+    );
+  } else {
+    lines.push(`  look     ${sqlCmd}`);
+  }
+  lines.push(`  metrics  ${o.metrics ? `http://${formatHostPort(o.metrics)}/metrics` : 'off (collector.metricsListen)'}`, 'Stop with Ctrl-C or SIGTERM: router sessions close, the bus drains into the store, then it exits.');
+  return `${lines.join('\n')}\n`;
+}
+
+export const command: Command = {
+  usage: USAGE,
+  async run(argv, io: CliIo) {
+    let values: Flags;
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: { config: { type: 'string' }, data: { type: 'string' }, 'bmp-listen': { type: 'string' }, 'api-listen': { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      return usageError(io, 'run', err instanceof Error ? err.message : String(err));
+    }
+    const file = configFile(values.config);
+    const overrides: Record<string, string> = {};
+    if (values.data !== undefined) overrides['store.dataDir'] = values.data;
+    if (values['bmp-listen'] !== undefined) overrides['collector.listen'] = values['bmp-listen'];
+    if (values['api-listen'] !== undefined) overrides['api.listen'] = values['api-listen'];
+    const config = loadRoleConfig('run', io, file, overrides);
+    if (typeof config === 'number') return config;
+
+    const log = createLogger({ level: config.log.level });
+    let store: Store;
+    let applied: number;
+    try {
+      store = await connectStore(storeOptions(config.store));
+    } catch (err) {
+      return startupFailed('run', io, err);
+    }
+    try {
+      const cluster = store.kind === 'server' && config.store.cluster !== '' ? config.store.cluster : undefined;
+      const r = await migrate(store, { cluster, retentionDays: config.store.retentionDays, log: (line) => log.info({ store: store.where }, `migrate: ${line}`) });
+      applied = r.applied.length;
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      return startupFailed('run', io, new Error(`migrations: ${err instanceof Error ? err.message : String(err)}`));
+    }
+
+    const bus = new MemoryBus({ topic: config.bus.topic });
+    const registry = createRegistry();
+    const metrics = new CollectorMetrics(registry);
+    let writer: RunningWriter | undefined;
+    let producer: BusProducer | undefined;
+    let collector: BmpCollector | undefined;
+    let metricsServer: MetricsServer | undefined;
+    try {
+      writer = await startWriter(bus, store, { ...writerOptions(config.writer), log });
+      producer = bus.producer({ onError: (err, context) => log.error({ err: err.message, context }, 'bus producer error') });
+      collector = new BmpCollector(collectorOptions(config.collector, { sink: producer, log, metrics }));
+      const bound = await collector.start();
+      if (config.collector.metricsListen !== null) metricsServer = await startMetricsServer(registry, config.collector.metricsListen);
+      io.stdout.write(startBanner({ config, file, bmp: bound, store, applied, metrics: metricsServer?.address }));
+      log.info({ listen: formatHostPort(bound), store: store.where, database: store.database }, 'run started');
+    } catch (err) {
+      await collector?.stop().catch(() => undefined);
+      await writer?.stop().catch(() => undefined);
+      await bus.close().catch(() => undefined);
+      await metricsServer?.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      return startupFailed('run', io, err);
+    }
+
+    await waitForSignal(log);
+    // Routers first: no new records, every session ends with router_down "shutdown".
+    await collector.stop('shutdown');
+    // Then the writer stores what is on the bus (the group commits and the bus trims behind it).
+    const deadline = Date.now() + DRAIN_MS;
+    while (bus.retainedBytes > 0 && Date.now() < deadline) await sleep(50);
+    const drained = bus.retainedBytes === 0;
+    await writer.stop();
+    await bus.close();
+    await metricsServer?.close();
+    await store.close();
+    if (!drained) {
+      io.stderr.write(`ribwatch run: the writer did not store every record within ${DRAIN_MS / 1000} s of shutdown (is the store failing? see the log); records still on the in-process bus are lost\n`);
+      log.flush();
+      return 1;
+    }
+    log.info({ records: writer.writer.stats.records, route_update_rows: writer.writer.stats.routeUpdateRows }, 'run stopped');
+    log.flush();
+    return 0;
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * `ribwatch writer`: the writer role on its own. A Kafka consumer group (writer.group) whose
+ * batches become ClickHouse rows (collector/writer), offsets committed only after the insert
+ * succeeded. The store is a ClickHouse server, or the embedded engine with a data directory for
+ * a single host, development and tests (one process per data directory).
+ *
+ * It does not create tables: run `ribwatch migrate` first (several writers applying migrations
+ * at once would race); a store with pending migrations is refused with that advice.
+ */
+import { parseArgs } from 'node:util';
+import { startWriter } from '../../collector/writer/index.js';
+import type { RunningWriter } from '../../collector/writer/index.js';
+import type { Bus } from '../../core/bus/index.js';
+import { createLogger } from '../../core/log.js';
+import { appliedMigrations, loadMigrations } from '../../core/migrate.js';
+import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
+import { StartupError } from '../../core/roles/startup.js';
+import { connectStore, storeOptions } from '../../core/roles/store.js';
+import { writerOptions } from '../../core/roles/writer.js';
+import type { Store } from '../../core/store/index.js';
+import { usageError } from './command.js';
+import type { CliIo, Command } from './command.js';
+import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } from './role-setup.js';
+
+const USAGE = `usage: ribwatch writer [--config FILE]
+
+Consumes the records the collector publishes on Kafka (bus.brokers, bus.topic) as consumer group
+writer.group and inserts them into ClickHouse (store.*), in batches of writer.maxRecords records
+or writer.maxWaitMs; offsets are committed only after the insert succeeded, and a batch delivered
+again inserts nothing twice. Run \`ribwatch migrate\` against the same store first.
+
+options:
+  --config FILE   YAML configuration (default: $RIBWATCH_CONFIG); bus.kind must be kafka
+  -h, --help      this text
+
+Logs are JSON lines on stderr. Stop with SIGINT or SIGTERM: the batch in hand is written and
+committed, then the writer leaves the group.`;
+
+export const command: Command = {
+  usage: USAGE,
+  async run(argv, io: CliIo) {
+    let values: { config?: string };
+    try {
+      ({ values } = parseArgs({ args: [...argv], options: { config: { type: 'string' } }, strict: true, allowPositionals: false }));
+    } catch (err) {
+      return usageError(io, 'writer', err instanceof Error ? err.message : String(err));
+    }
+    const file = configFile(values.config);
+    const config = loadRoleConfig('writer', io, file);
+    if (typeof config === 'number') return config;
+    if (config.bus.kind !== 'kafka') {
+      io.stderr.write(
+        `ribwatch writer: bus.kind: the writer consumes Kafka, but bus.kind is ${config.bus.kind}${file !== undefined ? ` (${file})` : ''}: set bus.kind: kafka and bus.brokers (or run \`ribwatch run\`: collector and writer in one process, no Kafka)\n`,
+      );
+      return 2;
+    }
+    const log = createLogger({ level: config.log.level });
+    let store: Store | undefined;
+    let bus: Bus | undefined;
+    let running: RunningWriter;
+    try {
+      const busOpts = kafkaOptions(config.bus, log);
+      store = await connectStore(storeOptions(config.store));
+      const cluster = store.kind === 'server' && config.store.cluster !== '' ? config.store.cluster : undefined;
+      const applied = await appliedMigrations(store, { cluster, retentionDays: config.store.retentionDays });
+      const pending = loadMigrations().filter((f) => !applied.has(f.name));
+      if (pending.length > 0) {
+        const how = `ribwatch migrate${file !== undefined ? ` --config ${shellWord(file)}` : ''}`;
+        throw new StartupError(`store ${store.where}: ${pending.length} migration${pending.length === 1 ? '' : 's'} not applied (${pending[0]?.name ?? ''}${pending.length > 1 ? ', ...' : ''}): run \`${how}\` first`);
+      }
+      bus = await connectKafka(busOpts);
+      running = await startWriter(bus, store, { ...writerOptions(config.writer), log });
+    } catch (err) {
+      await bus?.close().catch(() => undefined);
+      await store?.close().catch(() => undefined);
+      return startupFailed('writer', io, err);
+    }
+    const where = `${store.where} (database ${store.database})`;
+    io.stdout.write(`ribwatch writer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.writer.group} into ${where}\n`);
+    log.info({ topic: bus.topic, brokers: config.bus.brokers, group: config.writer.group, store: store.where, database: store.database }, 'writer started');
+
+    await waitForSignal(log);
+    await running.stop();
+    await bus.close();
+    await store.close();
+    const s = running.writer.stats;
+    log.info({ batches: s.batches, records: s.records, route_update_rows: s.routeUpdateRows }, 'writer stopped');
+    log.flush();
+    return 0;
+  },
+};
