@@ -49,7 +49,7 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warn
 
 /**
  * Where the condition is. Keys are present only when they apply:
- * - `router`: the router's inventory name when known, else its BMP source address;
+ * - `router`: the router's inventory name when known, else its BMP sysName, else its BMP source address;
  * - `peer`: the BGP peer's address as the router sees it;
  * - `prefix`: a CIDR (host bits cleared);
  * - `cluster`, `node`: inventory names;

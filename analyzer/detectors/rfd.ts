@@ -87,6 +87,8 @@ export class RfdDetector implements Detector {
   private readonly paths: BoundedMap<string, PathState>;
   /** Keys with a penalty > 0 or an alert: the only ones tick() looks at. */
   private readonly live = new Set<string>();
+  /** Clears owed for alerts whose state the cap evicted; emitted with the next onRecord/tick. */
+  private readonly owed: Observation[] = [];
   private readonly gens = new Map<string, number>();
   private genCounter = 1;
   private readonly profiles = new Map<string, { params: DampeningParams | null; source: 'inventory' | 'default' }>();
@@ -98,7 +100,11 @@ export class RfdDetector implements Detector {
   constructor(inventory: Inventory = Inventory.empty(), opts: RfdOptions = {}) {
     this.dir = new RouterDirectory(inventory);
     this.views = new ViewSelector(opts.views ?? ['adj-in-pre', 'adj-in-post']);
-    this.paths = new BoundedMap(opts.maxKeys ?? 2_000_000, (k) => this.live.delete(k));
+    this.paths = new BoundedMap(opts.maxKeys ?? 2_000_000, (k, s) => {
+      this.live.delete(k);
+      // An alert must not hang open because its state was pushed out by the cap.
+      if (s.level !== Level.None && s.params) this.owed.push(this.clear(k, s, s.lastMs, 'decayed'));
+    });
     const d = opts.defaultProfile === undefined ? 'cisco' : opts.defaultProfile;
     this.defaultParams = d === null ? null : typeof d === 'string' ? DAMPENING_PROFILES[d] : d;
     this.updateEveryMs = opts.updateEveryMs ?? 60_000;
@@ -148,6 +154,11 @@ export class RfdDetector implements Detector {
 
   onRecord(r: BusRecord): Observation[] {
     this.dir.observe(r);
+    if (this.owed.length > 0) return [...this.owed.splice(0), ...this.handle(r)];
+    return this.handle(r);
+  }
+
+  private handle(r: BusRecord): Observation[] {
     switch (r.type) {
       case 'route':
         return this.onRoute(r);
@@ -307,7 +318,7 @@ export class RfdDetector implements Detector {
   }
 
   tick(nowMs: number = this.clock()): Observation[] {
-    const out: Observation[] = [];
+    const out: Observation[] = this.owed.splice(0);
     for (const key of this.live) {
       const s = this.paths.get(key);
       if (!s?.params) {
