@@ -25,6 +25,7 @@ import type { Admin, Consumer, KafkaConfig, LogEntry, Producer, SASLOptions } fr
 import type { Logger } from 'pino';
 import type { BusRecord } from '../records.js';
 import { recordKey } from '../records.js';
+import { recordJson } from '../record-json.js';
 import { Batcher } from './batcher.js';
 import { encodeObmpRaw } from './openbmp.js';
 import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions, ProducerOptions, ProducerStats } from './types.js';
@@ -331,7 +332,8 @@ class KafkaProducerSink implements BusProducer {
   write(records: readonly BusRecord[]): boolean {
     if (this.closed) throw new Error('kafka producer is closed');
     for (const r of records) {
-      const value = JSON.stringify(r);
+      // The collector's serialiser: the same text as JSON.stringify, at under half its cost for route records.
+      const value = recordJson(r);
       // JSON is ASCII except for strings from the wire (sysName, descriptions): length is close enough.
       this.push({ key: recordKey(r), value, bytes: value.length + 64 });
     }
