@@ -91,11 +91,13 @@ export class BoundedMap<K, V extends { lastMs: number }> {
 }
 
 /**
- * FRR reports its locally originated routes from peer 0.0.0.0 / AS 0 (GoBGP from `::`); that is
- * the router itself, not a node or a peer.
+ * FRR reports its locally originated routes from a global peer 0.0.0.0 / AS 0 (GoBGP's late-join
+ * dump from `::`); that is the router itself, not a node or a peer. A Loc-RIB instance peer
+ * (RFC 9069) is different: it carries the router's best paths, and GoBGP sends some of its
+ * withdrawals with AS 0, so it is never "self".
  */
 export function isSelfPeer(p: PeerRef): boolean {
-  return p.asn === 0 && (p.address === '0.0.0.0' || p.address === '::');
+  return p.type !== 'loc-rib' && p.asn === 0 && (p.address === '0.0.0.0' || p.address === '::');
 }
 
 /** 32-bit FNV-1a over text: a small fingerprint of an attribute set. */

@@ -286,14 +286,15 @@ export class LeakDetector implements Detector {
     }
     const { clusters: clusterAsns, routers: routerAsns } = this.asns();
     const origin = originAs(attrs);
-    const peerNode = inv.nodeByAddress(r.peer.address);
-    const nhNode = attrs?.next_hop ? inv.nodeByAddress(attrs.next_hop) : undefined;
+    const adjOut = r.rib === 'adj-out-pre' || r.rib === 'adj-out-post';
+    // In Adj-RIB-Out the peer is the receiver, not the announcer.
+    const peerNode = adjOut ? undefined : inv.nodeByAddress(r.peer.address);
+    const nhNode = !adjOut && attrs?.next_hop ? inv.nodeByAddress(attrs.next_hop) : undefined;
     const announcer: InventoryNode | undefined = peerNode ?? nhNode;
     const invRouter = this.dir.inventoryRouter(r.router);
     const routerName = this.dir.name(r.router);
     const invPeer = this.dir.inventoryPeer(r.router, r.peer.address);
     const external = invPeer?.external === true;
-    const adjOut = r.rib === 'adj-out-pre' || r.rib === 'adj-out-post';
     const border = invRouter?.role === 'border';
     const where = external ? (adjOut ? `advertised by ${routerName} to external peer ${r.peer.address}` : `received by ${routerName} from external peer ${r.peer.address}`) : border ? `visible at border router ${routerName}` : `at ${routerName} from ${r.peer.address}`;
     const findings: Finding[] = [];

@@ -199,3 +199,17 @@ void test('FRR without soft-reconfiguration (every pre-policy announcement sent 
   }
   assert.deepEqual(out.map((o) => [o.severity, o.facts['rib'], o.facts['flaps_in_window']]), [['warning', 'adj-in-post', 3]]);
 });
+
+void test('a Loc-RIB instance peer (GoBGP, withdrawals with AS 0) is followed, not taken for the router itself', () => {
+  const rec = new Rec('127.0.0.5');
+  const d = new PrefixFlapDetector(INV, { warning: 2 });
+  const locrib = (asn: number) => ({ address: '0.0.0.0', asn });
+  const mk = (asn: number, kind: 'a' | 'w') => {
+    const r = kind === 'a' ? rec.announce(locrib(asn), P, { rib: 'loc-rib' }) : rec.withdraw(locrib(asn), P, { rib: 'loc-rib' });
+    return { ...r, peer: { ...r.peer, type: 'loc-rib' as const } };
+  };
+  feed(d, [rec.routerUp(), rec.routerInit('node1')]);
+  const out = feed(d, [mk(64512, 'a'), rec.advance(1) && mk(0, 'w'), rec.advance(1) && mk(64512, 'a'), rec.advance(1) && mk(0, 'w')]);
+  assert.equal(out.length, 1);
+  assert.equal(out[0]?.facts['rib'], 'loc-rib');
+});

@@ -225,3 +225,11 @@ void test('cluster overlaps are reported at load and cleared by a fixed inventor
   const fixed = d.tick();
   assert.deepEqual(fixed.map((o) => [o.kind, o.active, o.at]), [['cluster-overlap', false, '2026-11-21T12:01:00.000Z']]);
 });
+
+void test('Adj-RIB-Out towards a node: the node is the receiver, not an announcer', () => {
+  const d = new LeakDetector(INV);
+  const { rec } = leaf(d);
+  // leaf1 advertises node1's PodCIDR to node2: normal routed pod networking.
+  const out = d.onRecord(rec.announce(NODE2, '10.244.1.0/24', { rib: 'adj-out-post', attrs: attrs({ as_path: [65001, 64512], next_hop: '127.0.10.1' }) }));
+  assert.equal(out.length, 0);
+});
