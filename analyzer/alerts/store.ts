@@ -4,6 +4,7 @@
  * are full snapshots with a version; the newest version of an id wins (ReplacingMergeTree, read
  * with FINAL), so saving is an insert and never an UPDATE.
  */
+import type { Logger } from '../../core/log.js';
 import type { Store } from '../../core/store/index.js';
 import { ALERT_KINDS, SEVERITY_RANK } from '../types.js';
 import type { AlertKind, AlertSubject, FactValue, Severity } from '../types.js';
@@ -283,8 +284,12 @@ const NO_TOKEN = { insert_deduplication_token: '' };
 
 /** The `alerts` and `silences` tables through core/store (migration 0010 applied). */
 export class ClickHouseAlertStore implements AlertStore {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly log?: Logger,
+  ) {}
 
+  /** Rows this build cannot read (a kind added by a newer version) are skipped with a warning, never fatal. */
   async loadActive(): Promise<Alert[]> {
     const rows = await this.store.query<AlertRow>(
       "SELECT * FROM alerts FINAL WHERE status != 'resolved' ORDER BY opened_at",
@@ -292,8 +297,8 @@ export class ClickHouseAlertStore implements AlertStore {
     const out: Alert[] = [];
     for (const r of rows) {
       const a = alertFromRow(r);
-      if (typeof a === 'string') throw new Error(`alerts store: ${a}`);
-      out.push(a);
+      if (typeof a === 'string') this.log?.warn({ alert: r.id }, `alerts store: skipped a row: ${a}`);
+      else out.push(a);
     }
     return out;
   }

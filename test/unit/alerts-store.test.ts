@@ -143,3 +143,21 @@ void test('row mapping round-trips an alert: subject with afiSafi and pathId, fa
   assert.equal(back.channels.get('slack-api')?.ref, 'ts-1');
   assert.equal(alertFromRow({ ...row, kind: 'nope' }), `alert ${row.id}: unknown kind "nope"`);
 });
+
+void test('with timers, tick and flush run by themselves; stop() ends them and writes the last state', async () => {
+  const store = new MemoryAlertStore();
+  const n = new FakeNotifier();
+  const m = new AlertManager({ options: { squashSeconds: 0, flushIntervalMs: 20 }, store, notifiers: [n], tickMs: 20 });
+  await m.start();
+  m.observe(observation(new FakeClock(), atRouter('leaf1')));
+  await new Promise((r) => setTimeout(r, 150));
+  assert.deepEqual(n.events_(), ['open']);
+  assert.equal(store.alertRows.size, 1);
+  assert.match([...store.alertRows.values()][0]!.channels, /"fake":\{"status":"open"/);
+  m.acknowledge(m.list()[0]!.id, 'gina');
+  await m.stop(100);
+  assert.equal([...store.alertRows.values()][0]!.status, 'acknowledged');
+  const saves = store.saves;
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(store.saves, saves, 'no timer left running');
+});
