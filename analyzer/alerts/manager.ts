@@ -152,7 +152,13 @@ export class AlertManager {
       this.log?.info({ alerts: this.active.size, silences: this.silences.length }, 'alerts loaded from the store');
     }
     if (this.useTimers) {
-      const t = setInterval(() => this.tick(), this.tickMs);
+      const t = setInterval(() => {
+        try {
+          this.tick();
+        } catch (e) {
+          this.log?.error({ err: (e as Error).message }, 'alert tick failed');
+        }
+      }, this.tickMs);
       const f = setInterval(() => void this.flush(), this.options.flushIntervalMs);
       t.unref();
       f.unref();
@@ -387,7 +393,13 @@ export class AlertManager {
       let busy = this.pending.get(a);
       if (!busy) this.pending.set(a, (busy = new Set()));
       busy.add(n);
-      n.send(d, (out) => this.delivered(n, a, channelState, event, told, out));
+      try {
+        n.send(d, (out) => this.delivered(n, a, channelState, event, told, out));
+      } catch (e) {
+        // A Notifier must not throw; if one does, the alert must not stay stuck "in flight".
+        busy.delete(n);
+        this.log?.error({ channel: n.name, err: (e as Error).message }, 'notifier failed to queue a delivery');
+      }
     }
   }
 
