@@ -14,12 +14,18 @@
  * - a re-dumped route identical to the current one is written (rib row, route_updates row with
  *   dump = 1) but is no withdraw/announce pair: stale marks are not history.
  *
- * Replays are harmless: each insert carries an insert_deduplication_token derived from the
- * batch's offset range and the records it holds (session and sequence of its first and last), so
- * a batch delivered again after a crash inserts nothing twice (the tables keep a deduplication
- * window, non_replicated_deduplication_window on plain MergeTree), while new records that happen
- * to reuse offsets (the in-process bus restarts at 0) are never mistaken for a replay. rib rows
- * are versioned by (arrival time, sequence), so rewriting one changes nothing anyway.
+ * Replays are harmless, two ways:
+ * - each insert carries an insert_deduplication_token derived from the batch's offset range and
+ *   the records it holds (session and sequence of its first and last), so the same batch
+ *   delivered again inserts nothing twice (the tables keep a deduplication window), while new
+ *   records that reuse offsets (the in-process bus restarts at 0) are never taken for a replay;
+ * - a batch may come back cut differently (after a crash the bus gathers from the committed
+ *   offset by count and time again), so for every session not known to be in step (first sight
+ *   since start, or its batch failed) the writer first reads the highest sequence number each
+ *   history table holds for it, and skips rows of records at or below it.
+ * rib rows are versioned by (arrival time, sequence), so rewriting one changes nothing anyway;
+ * stale marks are versioned by their trigger, and synthetic withdrawals select only routes still
+ * current, so running one twice finds nothing the second time.
  *
  * One insert per table per batch, except that session events cut a batch into segments: the
  * INSERT ... SELECT over rib that a peer_down or a stale mark runs must see the rows before it.
@@ -67,6 +73,15 @@ interface Pending {
   readonly done: Set<string>;
 }
 
+/** Highest sequence number of a session stored in each history table (-1: none). */
+interface Marks {
+  route_updates: number;
+  routers: number;
+  peer_events: number;
+  bmp_stats: number;
+}
+const HISTORY_TABLES = ['route_updates', 'routers', 'peer_events', 'bmp_stats'] as const;
+
 interface Op {
   readonly stmt: Stmt;
   /** Deduplication token; '' for none. */
@@ -111,6 +126,15 @@ export class Writer {
   private pending = new Map<string, Pending>();
   /** Routers whose rib changed since the last prefix-count snapshot. */
   private readonly changed = new Set<string>();
+  /**
+   * Sessions whose history in the store is known to end exactly where this writer left it. For
+   * any other session (first sight since start, or its batch failed), the highest sequence
+   * number each history table holds is read first, and rows of records at or below it are not
+   * written again: a batch delivered again after a crash may be cut differently (the bus batches
+   * by count and time), so its deduplication tokens alone cannot be relied on.
+   */
+  private readonly synced = new Set<string>();
+  private marks = new Map<string, Marks>();
   private lastCountsMs = 0;
   /** Latest record arrival time seen, and the wall time when it was: the writer's clock. */
   private clockMs: number | undefined;
@@ -178,7 +202,9 @@ export class Writer {
     // A failed batch comes again: the session state must be as it was before it, or a
     // reconciliation noted as done but never run would be skipped on the redelivery.
     const saved = new Map([...this.pending].map(([k, p]) => [k, { ...p, done: new Set(p.done) }]));
+    const sessions = new Set(batch.records.map((r) => r.session));
     try {
+      await this.loadMarks(batch.records);
       let seg = new Segment();
       const records = batch.records;
       for (let i = 0; i < records.length; i++) {
@@ -195,14 +221,62 @@ export class Writer {
       await this.flush(seg, batch, seg.first, seg.last);
     } catch (e) {
       this.pending = saved;
+      for (const x of sessions) this.synced.delete(x);
       throw e;
     } finally {
       // The clock runs with the wall only while the writer is idle: time spent inserting a
       // backlog must not count as a router's quiet period.
       if (this.clockMs !== undefined) this.clockWall = this.wall();
     }
+    for (const x of sessions) {
+      this.synced.add(x);
+      this.marks.delete(x);
+    }
+    for (const r of batch.records) if (r.type === 'router_down') this.synced.delete(r.session);
     this.stats.batches++;
     this.stats.records += batch.records.length;
+  }
+
+  /** Reads the stored sequence marks of the batch's sessions not known to be in step. */
+  private async loadMarks(records: readonly BusRecord[]): Promise<void> {
+    const since = new Map<string, number>();
+    for (const r of records) {
+      if (this.synced.has(r.session)) continue;
+      const t = timeMs(r.time);
+      const cur = since.get(r.session);
+      if (cur === undefined || t < cur) since.set(r.session, t);
+    }
+    if (since.size === 0) return;
+    const sessions = [...since.keys()];
+    // A replayed record's rows carry its own arrival time: nothing older than the batch can be one.
+    const from = chTime(new Date(Math.min(...since.values())).toISOString());
+    const parts = HISTORY_TABLES.map(
+      // Synthetic rows carry their trigger's sequence but say nothing of the trigger's own rows.
+      (t) => `SELECT '${t}' AS t, session, toInt64(max(seq)) AS seq FROM ${t} WHERE time >= {from:DateTime64(3, 'UTC')} AND has({sessions:Array(String)}, session)${t === 'route_updates' ? ' AND synthetic = 0' : ''} GROUP BY session`,
+    );
+    const rows = await this.store.query<{ t: keyof Marks; session: string; seq: string | number }>(parts.join('\nUNION ALL\n'), { from, sessions });
+    this.marks = new Map([...this.marks].filter(([k]) => !since.has(k)));
+    for (const x of sessions) this.marks.set(x, { route_updates: -1, routers: -1, peer_events: -1, bmp_stats: -1 });
+    for (const r of rows) {
+      const m = this.marks.get(r.session);
+      if (m) m[r.t] = Number(r.seq);
+    }
+  }
+
+  /** True when this record's rows in `table` are already stored (a replay). */
+  private stored(r: BusRecord, table: keyof Marks): boolean {
+    const m = this.marks.get(r.session);
+    return m !== undefined && r.seq <= m[table];
+  }
+
+  /**
+   * True when rows of later records are stored: a statement this record triggers ran then (it
+   * runs before any later record's rows). Otherwise it runs (again): synthetic withdrawals select
+   * only routes still current in their scope, so a second run finds none.
+   */
+  private passed(r: BusRecord): boolean {
+    const m = this.marks.get(r.session);
+    return m !== undefined && r.seq < m.route_updates;
   }
 
   /** Adds one record's rows and operations to the segment; true when the segment must end after it. */
@@ -211,7 +285,9 @@ export class Writer {
     const cause = (): Cause => ({ time: chTime(r.time), routerTime: 'router_time' in r ? chTime(r.router_time) : chTime(r.time), session: r.session, seq: r.seq });
     switch (r.type) {
       case 'route': {
-        if (this.format === 'tsv') seg.routeRows += appendRouteUpdatesTsv(r, seg.tsv);
+        if (this.stored(r, 'route_updates')) {
+          // already stored: only the session state below is replayed
+        } else if (this.format === 'tsv') seg.routeRows += appendRouteUpdatesTsv(r, seg.tsv);
         else {
           const rows = routeUpdateRows(r);
           for (const x of rows) seg.json.push(x);
@@ -219,9 +295,10 @@ export class Writer {
         }
         this.changed.add(r.router);
         const p = this.pending.get(r.router);
+        // A reconciliation runs right after this record's rows, before any later record's.
         if (p?.session === r.session) {
           if (r.dump) p.lastDumpMs = ms;
-          else this.reconcileKey(seg, p, r, cause(), opToken('reconcile'));
+          else return this.reconcileKey(seg, p, r, cause(), opToken('reconcile'));
         }
         return false;
       }
@@ -234,7 +311,7 @@ export class Writer {
         return true;
       }
       case 'router_up': {
-        seg.routers.push(routerRow(r));
+        if (!this.stored(r, 'routers')) seg.routers.push(routerRow(r));
         // Whatever an earlier session left current is unconfirmed now.
         const stmt = staleMarks({ router: r.router, notSession: r.session, stale: 0 }, ribVersion(ms, r.seq, VERSION_SUB.stale));
         seg.ops.push({ stmt, token: opToken('stale'), router: r.router, what: 'stale marks (new session)' });
@@ -242,17 +319,17 @@ export class Writer {
         return true;
       }
       case 'router_init':
-        seg.routers.push(routerRow(r));
+        if (!this.stored(r, 'routers')) seg.routers.push(routerRow(r));
         return false;
       case 'router_down': {
-        seg.routers.push(routerRow(r));
+        if (!this.stored(r, 'routers')) seg.routers.push(routerRow(r));
         const stmt = staleMarks({ router: r.router, session: r.session, stale: 0 }, ribVersion(ms, r.seq, VERSION_SUB.stale));
         seg.ops.push({ stmt, token: opToken('stale'), router: r.router, what: 'stale marks (session down)' });
         if (this.pending.get(r.router)?.session === r.session) this.pending.delete(r.router);
         return true;
       }
       case 'peer_up': {
-        seg.peerEvents.push(peerEventRow(r));
+        if (!this.stored(r, 'peer_events')) seg.peerEvents.push(peerEventRow(r));
         let p = this.pending.get(r.router);
         if (r.reset) {
           const stmt = staleMarks({ router: r.router, peer: peerScope(r.peer), session: r.session, stale: 0 }, ribVersion(ms, r.seq, VERSION_SUB.stale));
@@ -271,13 +348,13 @@ export class Writer {
         return r.reset;
       }
       case 'peer_down': {
-        seg.peerEvents.push(peerEventRow(r));
+        if (!this.stored(r, 'peer_events')) seg.peerEvents.push(peerEventRow(r));
         const stmt = syntheticWithdrawals({ router: r.router, peer: peerScope(r.peer), session: r.session, orStale: true }, cause());
-        seg.ops.push({ stmt, token: opToken('withdraw'), router: r.router, what: 'synthetic withdrawals (peer down)' });
+        if (!this.passed(r)) seg.ops.push({ stmt, token: opToken('withdraw'), router: r.router, what: 'synthetic withdrawals (peer down)' });
         return true;
       }
       case 'stats':
-        for (const x of statsRows(r)) seg.stats.push(x);
+        if (!this.stored(r, 'bmp_stats')) for (const x of statsRows(r)) seg.stats.push(x);
         return false;
       case 'mirror':
         if (isIgnored(r)) this.stats.ignored++;
@@ -286,13 +363,15 @@ export class Writer {
   }
 
   /** Queues the reconciliation of one (peer, RIB view, AFI/SAFI) whose re-dump ended, once per session. */
-  private reconcileKey(seg: Segment, p: Pending, r: RouteRecord | (BusRecord & { type: 'end_of_rib' }), cause: Cause, token: string): void {
+  private reconcileKey(seg: Segment, p: Pending, r: RouteRecord | (BusRecord & { type: 'end_of_rib' }), cause: Cause, token: string): boolean {
     const key = `${peerKey(r.peer)}|${r.rib}|${r.afi_safi}`;
-    if (p.done.has(key)) return;
+    if (p.done.has(key)) return false;
     p.done.add(key);
+    if (this.passed(r)) return false;
     const stmt = syntheticWithdrawals({ router: r.router, peer: peerScope(r.peer), rib: r.rib, afiSafi: r.afi_safi, stale: 1 }, cause);
     seg.ops.push({ stmt, token, router: r.router, what: `reconciliation of ${key}` });
     this.stats.reconciliations++;
+    return true;
   }
 
   /**
