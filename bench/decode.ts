@@ -336,7 +336,8 @@ async function main(): Promise<number> {
   const runs = Math.max(1, Number(values.runs) || 3);
   const spec = { ...DEFAULT_TABLE, ...(values.v4 !== undefined ? { v4: Number(values.v4) } : {}), ...(values.v6 !== undefined ? { v6: Number(values.v6) } : {}) };
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  log(`ribwatch bench:decode — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpu}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() || 'unknown';
+  log(`ribwatch bench:decode — ${new Date().toISOString()}, ribwatch ${git}, node ${process.version}, ${cpus().length} cores (${cpu}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const streams = tableStreams(SCRATCH, spec, log);
   for (const s of styles) {
     const m = streams[s];
@@ -367,7 +368,7 @@ async function main(): Promise<number> {
   const text = [`\n${table()}\n`, ...ratios()].join('\n');
   process.stdout.write(`${text}\n`);
   const file = join(SCRATCH, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu, loadavg: loadavg(), streams, rows }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), git, node: process.version, cores: cpus().length, cpu, loadavg: loadavg(), streams, rows }, null, 2)}\n`);
   log(`results in ${file}`);
   return 0;
 }
