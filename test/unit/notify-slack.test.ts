@@ -237,3 +237,51 @@ void test('a full queue drops the oldest waiting message, counted in a metric; s
   const metrics = await registry.getSingleMetricAsString('ribwatch_notify_dropped_total');
   assert.match(metrics, /ribwatch_notify_dropped_total\{channel="slack-webhook"\} 2/);
 });
+
+void test('through the lifecycle: open, escalation and resolve each arrive once, in order, across 500s and a 429', async () => {
+  const slack = await receiver();
+  slack.script.push({ status: 500 }, { status: 200, body: 'ok' }, { status: 429, headers: { 'retry-after': '0' } }, { status: 503 });
+  const clock = new FakeClock();
+  const [n] = createNotifiers({ slack: { webhookUrl: slack.url, botToken: '', channel: '', apiUrl: '', ...UNTHROTTLED }, webhook: { url: '', secret: '', ...UNTHROTTLED }, delivery: FAST });
+  const mgr = new AlertManager({ options: { squashSeconds: 10, resolveAfterSeconds: 60 }, notifiers: [n!], now: clock.now, timers: false });
+  const subject = { router: 'leaf1', peer: '192.0.2.11', afiSafi: 'ipv4-unicast' };
+  mgr.observe(observation(clock, subject, { kind: 'prefix-limit', summary: '80 of 100 prefixes', facts: { count: 80, limit: 100 } }));
+  clock.advance(10);
+  mgr.tick();
+  mgr.observe(observation(clock, subject, { kind: 'prefix-limit', severity: 'critical', summary: '95 of 100 prefixes', facts: { count: 95, limit: 100, forecast_at: '2026-11-21T10:05:00Z' } }));
+  // The escalation waits for the open to be delivered (one delivery per alert and channel at a
+  // time), then goes at once.
+  for (let i = 0; i < 50 && slack.accepted.length < 2; i++) await n!.drain(2000);
+  mgr.observe(observation(clock, subject, { kind: 'prefix-limit', active: false }));
+  clock.advance(60);
+  mgr.tick();
+  await n!.drain(2000);
+  const heads = slack.accepted.map((r) => texts((JSON.parse(r.body) as SlackMessage).blocks)[0]);
+  assert.deepEqual(heads, [
+    '🟠 WARNING prefix-limit · router=leaf1 peer=192.0.2.11 afiSafi=ipv4-unicast',
+    '🔴 Escalated: CRITICAL prefix-limit · router=leaf1 peer=192.0.2.11 afiSafi=ipv4-unicast',
+    '✅ Resolved: CRITICAL prefix-limit · router=leaf1 peer=192.0.2.11 afiSafi=ipv4-unicast',
+  ]);
+  assert.deepEqual(slack.requests.map((r) => r.status), [500, 200, 429, 503, 200, 200], 'retries observed');
+  const esc = texts((JSON.parse(slack.accepted[1]!.body) as SlackMessage).blocks);
+  assert.ok(esc.includes('*count*\n95') && esc.includes('*limit*\n100'));
+  assert.ok(esc.some((x) => x.startsWith('*forecast_at*\n2026-11-21T10:05:00Z (')));
+  await mgr.stop(1000);
+});
+
+void test('a channel that is behind is told the latest state: escalated and resolved while the open was retried → open, then resolve', async () => {
+  const slack = await receiver();
+  slack.script.push({ status: 500 }, { status: 500 });
+  const clock = new FakeClock();
+  const [n] = createNotifiers({ slack: { webhookUrl: slack.url, botToken: '', channel: '', apiUrl: '', ...UNTHROTTLED }, webhook: { url: '', secret: '', ...UNTHROTTLED }, delivery: FAST });
+  const mgr = new AlertManager({ options: { squashSeconds: 0, resolveAfterSeconds: 0 }, notifiers: [n!], now: clock.now, timers: false });
+  const subject = { router: 'leaf1', peer: '192.0.2.11' };
+  mgr.observe(observation(clock, subject, { kind: 'session-flap' }));
+  mgr.observe(observation(clock, subject, { kind: 'session-flap', severity: 'critical' }));
+  mgr.observe(observation(clock, subject, { kind: 'session-flap', active: false }));
+  mgr.tick();
+  for (let i = 0; i < 50 && slack.accepted.length < 2; i++) await n!.drain(2000);
+  const heads = slack.accepted.map((r) => texts((JSON.parse(r.body) as SlackMessage).blocks)[0]);
+  assert.deepEqual(heads, ['🟠 WARNING session-flap · router=leaf1 peer=192.0.2.11', '✅ Resolved: CRITICAL session-flap · router=leaf1 peer=192.0.2.11']);
+  await mgr.stop(1000);
+});
