@@ -63,6 +63,8 @@ export function fingerprint(a: Alert): string {
 }
 
 export interface DecideOptions {
+  /** Not announced below this severity (an announced alert is followed to its resolve). */
+  readonly minSeverity?: Severity;
   readonly squashMs: number;
   readonly intervalMs: number;
   readonly remind: boolean;
@@ -78,7 +80,7 @@ export function decide(a: Alert, st: ChannelState, now: number, o: DecideOptions
   if (a.silencedBy.length > 0) return null;
   const fp = fingerprint(a);
   if (st.failedFingerprint === fp && st.failedAt !== undefined && now - st.failedAt < o.intervalMs) return null;
-  if (st.status === null || st.status === 'resolved') return 'open';
+  if (st.status === null || st.status === 'resolved') return o.minSeverity !== undefined && rank(a.severity) < rank(o.minSeverity) ? null : 'open';
   if (rank(a.severity) > rank(st.severity)) return 'escalate';
   if (a.status === 'acknowledged') return st.status === 'open' ? 'acknowledge' : null;
   if (st.at !== null && now - st.at < o.intervalMs) return null;
@@ -364,7 +366,7 @@ export class AlertManager {
   }
 
   private plan(a: Alert, now: number): void {
-    const o: DecideOptions = { squashMs: this.options.squashSeconds * 1000, intervalMs: this.options.notifyIntervalSeconds * 1000, remind: this.options.remind };
+    const o: DecideOptions = { minSeverity: this.options.minSeverity, squashMs: this.options.squashSeconds * 1000, intervalMs: this.options.notifyIntervalSeconds * 1000, remind: this.options.remind };
     for (const n of this.notifiers) {
       if (this.pending.get(a)?.has(n)) continue;
       let st = a.channels.get(n.name);

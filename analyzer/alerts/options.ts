@@ -13,6 +13,7 @@
  */
 import { ConfigKey } from '../../core/config.js';
 import type { ConfigKind, ConfigOf, Parsed } from '../../core/config.js';
+import type { Severity } from '../types.js';
 import { silenceProblems } from './silences.js';
 import type { SilenceInput } from './silences.js';
 
@@ -53,6 +54,8 @@ export interface WebhookOptions extends ChannelThrottle {
 }
 
 export interface AlertsOptions {
+  /** Alerts below this severity are kept but never notified (until they rise to it). */
+  readonly minSeverity: Severity;
   /** Gather observations this long after an alert opens before its first notification. */
   readonly squashSeconds: number;
   /** An open alert's changes (new observers, severity falling) and reminders go out at most this often; escalation and resolve go at once. */
@@ -88,6 +91,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 };
 
 export const DEFAULT_ALERTS_OPTIONS: AlertsOptions = {
+  minSeverity: 'warning',
   squashSeconds: 30,
   notifyIntervalSeconds: 3600,
   remind: true,
@@ -147,6 +151,13 @@ function text(what: string, check?: (s: string) => boolean): ConfigKind<string> 
   };
 }
 
+const severity: ConfigKind<Severity> = {
+  type: 'info | warning | critical',
+  fromYaml: (raw) => (raw === 'info' || raw === 'warning' || raw === 'critical' ? good(raw) : bad('one of info, warning, critical')),
+  fromText: (t) => severity.fromYaml(t.trim()),
+  toYaml: (v) => v,
+};
+
 const isHttpUrl = (s: string): boolean => {
   try {
     const u = new URL(s);
@@ -185,6 +196,7 @@ const dd = DEFAULT_DELIVERY;
 /** The schema fragment: three top-level sections for core/config.ts's `configSchema`. */
 export const alertsConfigSchema = {
   alerts: {
+    minSeverity: new ConfigKey(severity, d.minSeverity, 'Alerts below this severity are kept (API, store) but not notified, e.g. info for administrative session resets.'),
     squashSeconds: new ConfigKey(int(0, 3600), d.squashSeconds, 'Seconds to gather observations after an alert opens before its first notification (BGPalerter squash).'),
     notifyIntervalSeconds: new ConfigKey(
       int(1, 7 * 86_400),
@@ -239,6 +251,7 @@ export function optionsFromConfig(c: Partial<AlertsConfig> = {}, env: Readonly<R
   return {
     ...d,
     ...(a && {
+      minSeverity: a.minSeverity,
       squashSeconds: a.squashSeconds,
       notifyIntervalSeconds: a.notifyIntervalSeconds,
       remind: a.remind,

@@ -9,7 +9,7 @@ import { AlertManager, decide } from '../../analyzer/alerts/manager.js';
 import type { AlertsOptions } from '../../analyzer/alerts/options.js';
 import { FakeClock, FakeNotifier, LEAK, atRouter, observation } from './alerts-helpers.js';
 
-const KNOBS: Partial<AlertsOptions> = { squashSeconds: 30, notifyIntervalSeconds: 600, resolveAfterSeconds: 300, remind: true };
+const KNOBS: Partial<AlertsOptions> = { minSeverity: 'info', squashSeconds: 30, notifyIntervalSeconds: 600, resolveAfterSeconds: 300, remind: true };
 
 function setup(opts: Partial<AlertsOptions> = {}, notifiers = [new FakeNotifier()]) {
   const clock = new FakeClock();
@@ -343,4 +343,17 @@ void test('decide(): the whole policy as a table', () => {
   assert.equal(decide({ ...a, status: 'resolved' }, none, clock.t + 60_000, o), null);
   assert.equal(decide({ ...a, status: 'resolved', silencedBy: ['s1'] }, told, clock.t + 60_000, o), 'resolve', 'a silence does not withhold the resolve of an announced alert');
   assert.equal(decide({ ...a, status: 'acknowledged' }, told, clock.t + 60_000, o), 'acknowledge');
+});
+
+void test('minSeverity: an info alert exists but is not announced until it rises to warning', () => {
+  const { clock, mgr, n } = setup({ minSeverity: 'warning' });
+  const subject = { router: 'leaf1', peer: '192.0.2.11' };
+  mgr.observe(observation(clock, subject, { kind: 'session-flap', severity: 'info', summary: 'administrative resets' }));
+  clock.advance(3600);
+  mgr.tick();
+  assert.equal(mgr.list().length, 1);
+  assert.equal(n.sent.length, 0);
+  mgr.observe(observation(clock, subject, { kind: 'session-flap', severity: 'warning', summary: 'hold timer expired' }));
+  assert.deepEqual(n.events_(), ['open']);
+  assert.equal(n.sent[0]!.alert.severity, 'warning');
 });
