@@ -20,7 +20,7 @@ Runs one read-only query (SELECT, SHOW, DESCRIBE, EXPLAIN) against the store and
 Tables are described in docs/schema.md; for example:
 
   ribwatch sql "SELECT router, count() FROM rib FINAL WHERE NOT is_withdrawn GROUP BY router"
-  ribwatch sql "SELECT time, peer_address, type, reason FROM peer_events ORDER BY time DESC LIMIT 20"
+  ribwatch sql "SELECT time, router, peer_address, event, reason_name FROM peer_events ORDER BY time DESC LIMIT 20"
 
 options:
   --config FILE    YAML configuration: the store.* keys say which store (default: $RIBWATCH_CONFIG)
