@@ -10,3 +10,5 @@ export { ClickHouseAlertStore, MemoryAlertStore } from './store.js';
 export type { AlertStore } from './store.js';
 export { viewOf } from './types.js';
 export type { Alert, AlertStatus, AlertView, ChannelState, NotifyEvent } from './types.js';
+export { startAlerting } from './run.js';
+export type { Alerting, AlertingDeps } from './run.js';

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { configEntries } from '../../core/config.js';
 import { DEFAULT_ALERTS_OPTIONS, alertsConfigSchema, optionsFromConfig } from '../../analyzer/alerts/options.js';
 import type { AlertsConfig } from '../../analyzer/alerts/options.js';
+import { startAlerting } from '../../analyzer/alerts/run.js';
 
 function defaults(): AlertsConfig {
   const out: Record<string, Record<string, unknown>> = {};
@@ -69,4 +70,13 @@ void test('secrets come from the configuration, else from the RIBWATCH_* environ
   assert.equal(fromConfig.slack.channel, 'C0123');
   assert.equal(fromConfig.squashSeconds, 5);
   assert.equal(fromConfig.delivery.maxAttempts, 3);
+});
+
+void test('startAlerting wires options, channels and the lifecycle from configuration and environment', async () => {
+  const c = defaults();
+  const alerting = await startAlerting({ ...c, alerts: { ...c.alerts, squashSeconds: 7 } }, { env: { RIBWATCH_WEBHOOK_URL: 'http://127.0.0.1:9/hook' } });
+  assert.equal(alerting.options.squashSeconds, 7);
+  assert.deepEqual(alerting.notifiers.map((n) => n.name), ['webhook']);
+  assert.deepEqual(alerting.manager.list(), []);
+  await alerting.stop(10);
 });
