@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, Entry>> = {
   collector: { summary: 'run the BMP collector: routers connect, records go out as NDJSON (or to the bus)', load: async () => (await import('./commands/collector.js')).command },
   writer: { summary: 'consume records from Kafka into ClickHouse (consumer group, batched inserts)', load: async () => (await import('./commands/writer.js')).command },
   sql: { summary: 'run one read-only SQL query against the store and print the result', load: async () => (await import('./commands/sql.js')).command },
+  api: { summary: 'serve the REST API (/api/v1, OpenAPI at /docs) over the configured store', load: async () => (await import('./commands/api.js')).command },
   migrate: { summary: 'create or update the ClickHouse tables (numbered SQL files in migrations/)', load: async () => (await import('./commands/migrate.js')).command },
 };
 

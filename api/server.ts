@@ -1,0 +1,248 @@
+/**
+ * The REST API: one fastify instance, each resource an encapsulated plugin under /api/v1, the
+ * probes and /metrics at the root, OpenAPI 3 at /docs/json (UI at /docs).
+ *
+ * What the root instance holds, and so every plugin shares: the schemas (by $id), the access
+ * check (an onRequest hook reading each route's `config.access`: public, read or admin), the
+ * error handler that turns everything into the catalogue's `{code, message, status}`, the rate
+ * limit and request metrics. Everything else is the plugins' own.
+ *
+ * startApi() is what `ribwatch api` and `ribwatch run` call: it takes the process's Store (chDB
+ * binds one data directory per process, so the API must share the writer's store in `run`).
+ */
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Counter, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { Config } from '../core/config.js';
+import { loadInventory } from '../core/inventory.js';
+import type { Inventory } from '../core/inventory.js';
+import { createLogger } from '../core/log.js';
+import type { Logger } from '../core/log.js';
+import { createRegistry } from '../core/metrics.js';
+import { formatHostPort } from '../core/net.js';
+import type { HostPort } from '../core/net.js';
+import type { Store } from '../core/store/index.js';
+import { Authenticator, firstRunToken, isLoopback, tokenHashes } from './auth.js';
+import type { Principal, RouteAccess, TokenHash } from './auth.js';
+import { makeContext } from './context.js';
+import type { AlertsControl } from './context.js';
+import { ApiError, errorBody } from './errors.js';
+import { alertRoutes } from './routes/alerts.js';
+import { analysisRoutes } from './routes/analysis.js';
+import { flapRoutes } from './routes/flaps.js';
+import { healthRoutes } from './routes/health.js';
+import type { ReadinessCheck } from './routes/health.js';
+import { historyRoutes } from './routes/history.js';
+import { peerRoutes } from './routes/peers.js';
+import { ribRoutes } from './routes/rib.js';
+import { routerRoutes } from './routes/routers.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+
+export const API_PREFIX = '/api/v1';
+export const API_VERSION = '1.0.0';
+
+export interface ApiOptions {
+  /** The process's store (in `ribwatch run`: the writer's). */
+  readonly store: Store;
+  /** The whole configuration; the API reads `api.*`. */
+  readonly config: Config;
+  readonly log?: Logger;
+  /** Where /metrics reads from; `run` passes its registry so one endpoint shows every role. */
+  readonly registry?: Registry;
+  /** The analyzer's alert lifecycle, when it runs in this process: enables acknowledge and silences. */
+  readonly alerts?: AlertsControl;
+  /** The inventory (a getter follows reloads); default: api.inventory loaded once, if set. */
+  readonly inventory?: Inventory | (() => Inventory | undefined);
+  /** Extra readiness checks (the bus); the store is always checked. */
+  readonly readiness?: readonly ReadinessCheck[];
+  /**
+   * With no token configured: keep a generated admin token's hash in this directory (the embedded
+   * store's data dir) and hand the token, once, to onGeneratedToken. Without it, no token is an error.
+   */
+  readonly firstRunDir?: string;
+  readonly onGeneratedToken?: (token: string) => void;
+  /** Overrides api.listen (tests: port 0). */
+  readonly listen?: HostPort;
+  readonly now?: () => number;
+}
+
+export interface RunningApi {
+  readonly app: FastifyInstance;
+  /** The bound address (port resolved when 0 was asked for). */
+  readonly address: HostPort;
+  /** http(s)://host:port */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+function tokensOf(o: ApiOptions, log: Logger): TokenHash[] {
+  const api = o.config.api;
+  const tokens = tokenHashes(api.tokens, api.token);
+  if (tokens.length === 0 && !api.allowUnauthenticated && o.firstRunDir !== undefined) {
+    const first = firstRunToken(o.firstRunDir);
+    if (first.token !== undefined) o.onGeneratedToken?.(first.token);
+    else log.info({ dir: o.firstRunDir }, 'api: using the admin token generated at the first run (its hash is in api-token.sha256)');
+    tokens.push(first.hash);
+  }
+  return tokens;
+}
+
+function metricOf<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+/** Builds the instance without listening (tests use inject; startApi listens). */
+export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
+  const api = o.config.api;
+  const log = o.log ?? createLogger({ level: o.config.log.level, name: 'ribwatch-api' });
+  const listen = o.listen ?? api.listen;
+  if (api.allowUnauthenticated && !isLoopback(listen.host)) {
+    throw new Error(`api.allowUnauthenticated: refused on ${formatHostPort(listen)}; unauthenticated access is only allowed on a loopback address (127.0.0.1, ::1)`);
+  }
+  const tokens = tokensOf(o, log);
+  if (tokens.length === 0 && !api.allowUnauthenticated) {
+    throw new Error('api: no token configured: set api.tokens (SHA-256 hashes), or RIBWATCH_API_TOKEN, or api.allowUnauthenticated on a loopback address');
+  }
+  const auth = new Authenticator(tokens, api.allowUnauthenticated);
+  const registry = o.registry ?? createRegistry();
+  const requests = metricOf(registry, 'ribwatch_api_requests_total', () => new Counter({ name: 'ribwatch_api_requests_total', help: 'API requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] }));
+  const duration = metricOf(
+    registry,
+    'ribwatch_api_request_duration_seconds',
+    () => new Histogram({ name: 'ribwatch_api_request_duration_seconds', help: 'API request duration by route', labelNames: ['route'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+  );
+
+  let inventory: () => Inventory | undefined;
+  if (typeof o.inventory === 'function') inventory = o.inventory;
+  else if (o.inventory !== undefined) {
+    const inv = o.inventory;
+    inventory = () => inv;
+  } else if (api.inventory !== '') {
+    const inv = loadInventory(api.inventory);
+    inventory = () => inv;
+  } else inventory = () => undefined;
+
+  const ctx = makeContext({ store: o.store, log, maxResults: api.maxResults, maxRangeHours: api.maxRangeHours, inventory, alerts: o.alerts, now: o.now ?? Date.now });
+
+  const https = api.tls.cert !== '' || api.tls.key !== '' ? { cert: readFileSync(api.tls.cert), key: readFileSync(api.tls.key) } : undefined;
+  if (https && (api.tls.cert === '' || api.tls.key === '')) throw new Error('api.tls.cert and api.tls.key: set both to serve HTTPS, or neither');
+
+  const app = Fastify({
+    // Request lines only at debug: at thousands of requests a second they would be most of the log.
+    loggerInstance: log.child({}, { level: log.level === 'debug' || log.level === 'trace' ? log.level : 'warn' }),
+    bodyLimit: api.bodyLimitBytes,
+    routerOptions: { maxParamLength: 200 },
+    ...(https ? { https } : {}),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }) as unknown as FastifyInstance;
+
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  app.decorateRequest('principal', null);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'ribwatch API', version: API_VERSION, description: 'BGP routes, peers, history, flaps and alerts of a Kubernetes fabric, from BMP. Errors: docs/api.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  if (api.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: api.rateLimitPerMinute,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_req, c) => new ApiError('RW_API_RATE_LIMITED', `more than ${c.max} requests per minute from this address; retry in ${Math.ceil(c.ttl / 1000)} s`),
+    });
+  }
+
+  app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    const url = req.routeOptions.url ?? '';
+    const access: RouteAccess = url.startsWith('/docs') ? 'public' : (req.routeOptions.config.access ?? 'read');
+    try {
+      req.principal = auth.check(access, req.headers.authorization) ?? null;
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    duration.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const e = new ApiError('RW_API_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''} (see /docs)`);
+    void reply.code(404).send(errorBody(e));
+  });
+  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+    let e: ApiError;
+    if (err instanceof ApiError) e = err;
+    else if ((err).validation) e = new ApiError('RW_API_BAD_PARAMETER', (err.message || 'invalid request').replace(/^(querystring|params|body|headers)\//, '$1.'));
+    else {
+      const status = err.statusCode ?? 500;
+      if (status === 413) e = new ApiError('RW_API_BODY_TOO_LARGE', `the request body is larger than ${api.bodyLimitBytes} bytes (api.bodyLimitBytes)`);
+      else if (status === 415) e = new ApiError('RW_API_UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json');
+      else if (status === 429) e = new ApiError('RW_API_RATE_LIMITED', err.message);
+      else if (status === 404) e = new ApiError('RW_API_NOT_FOUND', err.message);
+      else if (status >= 400 && status < 500) e = new ApiError(/body|JSON/i.test(err.message) ? 'RW_API_BAD_BODY' : 'RW_API_BAD_PARAMETER', err.message.slice(0, 300));
+      else {
+        req.log.error({ err: err.message, stack: err.stack, url: req.url }, 'api: request failed');
+        e = new ApiError('RW_API_INTERNAL', `internal error (request ${req.id}); the server log has the details`);
+      }
+    }
+    for (const [k, v] of Object.entries(e.headers)) void reply.header(k, v);
+    void reply.code(e.statusCode).send(errorBody(e));
+  });
+
+  await app.register(healthRoutes, { ctx, registry, checks: o.readiness ?? [], metricsAccess: api.metricsToken ? 'read' : 'public' });
+  await app.register(
+    async (v1) => {
+      await v1.register(routerRoutes, { ctx });
+      await v1.register(peerRoutes, { ctx });
+      await v1.register(ribRoutes, { ctx });
+      await v1.register(historyRoutes, { ctx });
+      await v1.register(flapRoutes, { ctx });
+      await v1.register(alertRoutes, { ctx });
+      await v1.register(analysisRoutes, { ctx });
+    },
+    { prefix: API_PREFIX },
+  );
+  await app.ready();
+  return app;
+}
+
+/** Builds the API and listens on api.listen (or o.listen). */
+export async function startApi(o: ApiOptions): Promise<RunningApi> {
+  const app = await buildApi(o);
+  const want = o.listen ?? o.config.api.listen;
+  await app.listen({ host: want.host, port: want.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : want.port;
+  const address: HostPort = { host: want.host, port };
+  const scheme = o.config.api.tls.cert !== '' ? 'https' : 'http';
+  return {
+    app,
+    address,
+    url: `${scheme}://${formatHostPort(address)}`,
+    close: () => app.close(),
+  };
+}

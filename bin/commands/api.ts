@@ -1,0 +1,111 @@
+/**
+ * `ribwatch api`: the REST API alone, over the configured store: a ClickHouse server (the usual
+ * case for a separate API process), or an embedded store with its own data directory (chDB lets
+ * one process open a data directory: not the one `ribwatch run` holds; `run` serves the API
+ * itself). Without a configured token, the first run on an embedded store generates an admin
+ * token and prints it once.
+ */
+import { parseArgs } from 'node:util';
+import { startApi } from '../../api/index.js';
+import { ConfigError, loadConfig } from '../../core/config.js';
+import type { Config } from '../../core/config.js';
+import { createLogger } from '../../core/log.js';
+import { migrate } from '../../core/migrate.js';
+import { formatHostPort, parseHostPort } from '../../core/net.js';
+import { openStore } from '../../core/store/index.js';
+import type { Store, StoreOptions } from '../../core/store/index.js';
+import { usageError } from './command.js';
+import type { Command } from './command.js';
+
+const USAGE = `usage: ribwatch api [--config FILE] [--listen HOST:PORT] [--data DIR]
+
+Serves the REST API (/api/v1, OpenAPI at /docs) over the store named by store.* in the
+configuration: a ClickHouse server (store.kind server), or the embedded store in store.dataDir
+(one process per data directory: while \`ribwatch run\` holds it, use the API that run serves).
+The tables are created when missing (as \`ribwatch migrate\` does).
+
+options:
+  --config FILE        YAML configuration (default: $RIBWATCH_CONFIG); api.* keys (docs/configuration.md)
+  --listen HOST:PORT   overrides api.listen (default 127.0.0.1:8080)
+  --data DIR           overrides store.dataDir (embedded store)
+  -h, --help           this text
+
+Tokens: api.tokens holds SHA-256 hashes; RIBWATCH_API_TOKEN sets one admin token. With none and
+an embedded store, an admin token is generated at the first run and printed once.
+
+Exit status: 0 stopped by SIGINT/SIGTERM, 1 failed to start, 2 usage or configuration error.`;
+
+function storeOptionsOf(c: Config['store']): StoreOptions {
+  if (c.kind === 'embedded') return { kind: 'embedded', dataDir: c.dataDir, database: c.database };
+  if (c.url === '') throw new Error('store.url: store.kind is server but no URL is set (e.g. http://clickhouse:8123)');
+  return { kind: 'server', url: c.url, username: c.username, password: c.password, database: c.database };
+}
+
+export const command: Command = {
+  usage: USAGE,
+  async run(argv, io) {
+    let values: { config?: string; listen?: string; data?: string };
+    try {
+      ({ values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, listen: { type: 'string' }, data: { type: 'string' } }, strict: true, allowPositionals: false }));
+    } catch (err) {
+      return usageError(io, 'api', err instanceof Error ? err.message : String(err));
+    }
+    const overrides: Record<string, string> = {};
+    if (values.listen !== undefined) overrides['api.listen'] = values.listen;
+    if (values.data !== undefined) overrides['store.dataDir'] = values.data;
+    const file = values.config ?? process.env['RIBWATCH_CONFIG'];
+    let config: Config;
+    try {
+      const loaded = loadConfig({ ...(file !== undefined && file !== '' ? { file } : {}), env: process.env, overrides });
+      for (const w of loaded.warnings) io.stderr.write(`ribwatch api: warning: ${w}\n`);
+      config = loaded.config;
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        io.stderr.write(`ribwatch api: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
+    const listenCheck = parseHostPort(formatHostPort(config.api.listen));
+    if (typeof listenCheck === 'string') return usageError(io, 'api', `api.listen: ${listenCheck}`);
+
+    const log = createLogger({ level: config.log.level, name: 'ribwatch-api' });
+    let store: Store;
+    try {
+      store = await openStore(storeOptionsOf(config.store));
+      await migrate(store);
+    } catch (err) {
+      io.stderr.write(`ribwatch api: store: ${(err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ')}\n`);
+      return 1;
+    }
+    let api;
+    try {
+      api = await startApi({
+        store,
+        config,
+        log,
+        ...(config.store.kind === 'embedded' ? { firstRunDir: config.store.dataDir } : {}),
+        onGeneratedToken: (token) => {
+          io.stderr.write(`ribwatch api: no API token was configured, so an admin token was generated (shown this once; its hash is kept in ${config.store.dataDir}/api-token.sha256):\n\n    ${token}\n\n  curl -H "Authorization: Bearer ${token}" http://${formatHostPort(config.api.listen)}/api/v1/peers\n\n`);
+        },
+      });
+    } catch (err) {
+      io.stderr.write(`ribwatch api: ${(err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ')}\n`);
+      await store.close();
+      return 1;
+    }
+    log.info({ url: api.url, store: store.where }, `API listening on ${api.url} (OpenAPI: ${api.url}/docs)`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await api.close();
+    await store.close();
+    return 0;
+  },
+};
