@@ -15,6 +15,7 @@ interface Entry {
 const COMMANDS: Readonly<Record<string, Entry>> = {
   run: { summary: 'collector + writer in one process on the embedded store (./data): the single-machine default', load: async () => (await import('./commands/run.js')).command },
   decode: { summary: 'decode BMP from raw files or pcap/pcapng captures to NDJSON or a summary', load: async () => (await import('./commands/decode.js')).command },
+  sim: { summary: 'act as a demo fabric: three simulated routers with flaps, a pod CIDR leak and prefix-limit pressure, to any collector', load: async () => (await import('./commands/sim.js')).command },
   replay: { summary: 'act as a router: send the BMP in a file or capture to a collector over TCP', load: async () => (await import('./commands/replay.js')).command },
   collector: { summary: 'run the BMP collector: routers connect, records go out as NDJSON (or to the bus)', load: async () => (await import('./commands/collector.js')).command },
   writer: { summary: 'consume records from Kafka into ClickHouse (consumer group, batched inserts)', load: async () => (await import('./commands/writer.js')).command },
