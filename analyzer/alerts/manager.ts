@@ -211,6 +211,7 @@ export class AlertManager {
       ob.count++;
       ob.lastAt = now;
       ob.facts = o.facts;
+      ob.summary = o.summary;
       if (o.active) {
         ob.severity = o.severity;
         ob.active = true;

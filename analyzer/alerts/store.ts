@@ -99,6 +99,7 @@ interface ObserverJson {
   inactiveSince: number | null;
   count: number;
   facts: Record<string, FactValue>;
+  summary?: string;
 }
 
 function subjectMap(s: AlertSubject): Record<string, string> {

@@ -34,6 +34,8 @@ export interface Observer {
   /** Observations received from it. */
   count: number;
   facts: Readonly<Record<string, FactValue>>;
+  /** Its last observation's summary (a clearing one says how it cleared). */
+  summary?: string;
 }
 
 /**
@@ -131,6 +133,7 @@ export interface ObserverView {
   readonly lastAt: string;
   readonly count: number;
   readonly facts: Readonly<Record<string, FactValue>>;
+  readonly summary: string;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -155,6 +158,7 @@ export function viewOf(a: Alert): AlertView {
       lastAt: iso(o.lastAt),
       count: o.count,
       facts: { ...o.facts },
+      summary: o.summary ?? '',
     })),
     observerCount: a.observerCount,
     events: a.events,

@@ -123,7 +123,12 @@ export function renderSlackMessage(a: AlertView, event: NotifyEvent, now: number
       blocks.push({ type: 'section', text: md(`*Evidence*\n${facts.map(([k, v]) => `• ${esc(k)}: ${esc(factText(v, now))}`).join('\n')}`, 3000) });
     }
   }
-  if (a.nextStep !== '') blocks.push({ type: 'section', text: md(`*Next step*\n${esc(a.nextStep)}`, 3000) });
+  if (event === 'resolve') {
+    // How it cleared, in the detector's words: the last observer to stop reporting it.
+    let last: { at: number; summary: string } | undefined;
+    for (const ob of a.observers) if (!ob.active && ob.summary !== '' && (!last || Date.parse(ob.lastAt) >= last.at)) last = { at: Date.parse(ob.lastAt), summary: ob.summary };
+    if (last) blocks.push({ type: 'section', text: md(`*Cleared*\n${esc(last.summary)}`, 3000) });
+  } else if (a.nextStep !== '') blocks.push({ type: 'section', text: md(`*Next step*\n${esc(a.nextStep)}`, 3000) });
   const ctx = [`alert \`${a.id}\``, event];
   if (a.reopenedFrom !== null) ctx.push(`reopened (previous \`${a.reopenedFrom}\`)`);
   ctx.push('ribwatch');

@@ -252,7 +252,7 @@ void test('through the lifecycle: open, escalation and resolve each arrive once,
   // The escalation waits for the open to be delivered (one delivery per alert and channel at a
   // time), then goes at once.
   for (let i = 0; i < 50 && slack.accepted.length < 2; i++) await n!.drain(2000);
-  mgr.observe(observation(clock, subject, { kind: 'prefix-limit', active: false }));
+  mgr.observe(observation(clock, subject, { kind: 'prefix-limit', active: false, summary: 'leaf1 ← 192.0.2.11 ipv4-unicast back to 40 of 100 prefixes' }));
   clock.advance(60);
   mgr.tick();
   await n!.drain(2000);
@@ -266,6 +266,9 @@ void test('through the lifecycle: open, escalation and resolve each arrive once,
   const esc = texts((JSON.parse(slack.accepted[1]!.body) as SlackMessage).blocks);
   assert.ok(esc.includes('*count*\n95') && esc.includes('*limit*\n100'));
   assert.ok(esc.some((x) => x.startsWith('*forecast_at*\n2026-11-21T10:05:00Z (')));
+  const res = texts((JSON.parse(slack.accepted[2]!.body) as SlackMessage).blocks);
+  assert.ok(res.includes('*Cleared*\nleaf1 ← 192.0.2.11 ipv4-unicast back to 40 of 100 prefixes'), 'the resolve says how it cleared');
+  assert.ok(!res.some((x) => x.startsWith('*Next step*')), 'and asks nothing more');
   await mgr.stop(1000);
 });
 
