@@ -3,6 +3,8 @@
  * names the fix (start the server, fix store.url, install chdb, stop the process holding the data
  * directory). The password goes into the options and nowhere else; messages never show it.
  */
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { openStore, CHDB_MISSING } from '../store/index.js';
 import type { Store, StoreOptions } from '../store/index.js';
@@ -32,10 +34,44 @@ export function storeOptions(c: Config['store']): StoreOptions {
   };
 }
 
+/**
+ * The process holding an embedded data directory, if another one does (Linux: chDB flocks
+ * DIR/status, and /proc/locks names the holder). Asked before opening, so the answer is our one
+ * line rather than the engine's own complaint on stderr. Undefined when unknown or free.
+ */
+export function embeddedHolder(dataDir: string): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const st = statSync(join(resolve(dataDir), 'status'));
+    const major = (st.dev >> 8) & 0xfff;
+    const minor = (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00);
+    const dev = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
+    for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
+      const f = line.trim().split(/\s+/);
+      // "1: FLOCK  ADVISORY  WRITE 17279 fe:00:9977937 0 EOF"
+      if (f[1] === 'FLOCK' && f[5] === dev) {
+        const pid = Number(f[4]);
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) return pid;
+      }
+    }
+  } catch {
+    // no status file yet (a new directory), or no /proc: nothing known
+  }
+  return undefined;
+}
+
+function heldMessage(dataDir: string, pid: number | undefined): string {
+  return `store: cannot open the embedded store in ${resolve(dataDir)}: another process${pid !== undefined ? ` (pid ${pid})` : ''} holds it (chDB lets one process open a data directory: is \`ribwatch run\` running on it? stop it first)`;
+}
+
 export const STORE_OPEN_TIMEOUT_MS = 15_000;
 
 /** Opens the store (bounded), naming the fix when it cannot: start the server, fix store.url, install chdb. */
 export async function connectStore(o: StoreOptions, timeoutMs = STORE_OPEN_TIMEOUT_MS): Promise<Store> {
+  if (o.kind === 'embedded') {
+    const holder = embeddedHolder(o.dataDir);
+    if (holder !== undefined) throw new StartupError(heldMessage(o.dataDir, holder));
+  }
   try {
     return await within(openStore(o), timeoutMs, () => `no answer within ${timeoutMs / 1000} s`);
   } catch (e) {
@@ -43,7 +79,7 @@ export async function connectStore(o: StoreOptions, timeoutMs = STORE_OPEN_TIMEO
     if (o.kind === 'embedded') {
       if (m === CHDB_MISSING || m.startsWith('chdb')) throw new StartupError(`store: ${m}`);
       if (/Failed to create connection/.test(m)) {
-        throw new StartupError(`store: cannot open the embedded store in ${o.dataDir}: another process holds it (chDB lets one process open a data directory: is \`ribwatch run\` running on it?)`);
+        throw new StartupError(heldMessage(o.dataDir, undefined));
       }
       throw new StartupError(`store: ${m}`);
     }

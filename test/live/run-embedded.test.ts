@@ -3,7 +3,7 @@
  * it prints where routers connect (and the FRR line), where the data lives and how to look at it;
  * a BMP stream replayed into it by `ribwatch replay` is stored; SIGTERM drains the bus into the
  * store and exits 0; `ribwatch sql` on the same data directory then shows the RIB, exactly.
- * While `run` holds the directory, `ribwatch sql` on it says who holds it and exits 1.
+ * While `run` holds the directory, `ribwatch sql` on it names the holder's pid in one line and exits 1.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,10 +82,10 @@ void test('ribwatch run: prints where and how, stores a replayed BMP stream, sto
     assert.ok(out.includes(`npx ribwatch sql --data ${data} "SELECT router, count() AS routes FROM rib FINAL WHERE NOT is_withdrawn GROUP BY router ORDER BY router"`), out);
     assert.match(out, /chDB lets one process open a data directory/);
 
-    // While run holds the directory, sql says so (chDB's own lock complaint may precede it) and exits 1.
+    // While run holds the directory, sql says who holds it, in one line, and exits 1.
     const held = await ribwatch(['sql', '--data', data, 'SELECT 1']);
     assert.equal(held.code, 1);
-    assert.match(held.stderr, /ribwatch sql: store: cannot open the embedded store in .*: another process holds it/);
+    assert.match(held.stderr, new RegExp(`^ribwatch sql: store: cannot open the embedded store in .*: another process \\(pid ${run.child.pid}\\) holds it .*\\n$`));
 
     const replay = await ribwatch(['replay', capture, '--to', `127.0.0.1:${port}`]);
     assert.equal(replay.code, 0, replay.stderr);
