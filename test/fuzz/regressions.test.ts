@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BmpFramer, BmpRouterState, decodeUpdate, encodeUpdate } from '@ribwatch/bmp-parser';
-import type { SessionConfig } from '@ribwatch/bmp-parser';
+import { BmpFramer, BmpRouterState, decodeOpen, decodeUpdate, encodeBmpMessage, encodeOpen, encodeUpdate } from '@ribwatch/bmp-parser';
+import type { BgpOpen, PerPeerHeader, SessionConfig } from '@ribwatch/bmp-parser';
 import { getGc } from './engine.js';
 import { peerUpMessage } from './generate.js';
 import { Prng, fromHex, toHex } from './prng.js';
@@ -72,4 +72,44 @@ void test('an EVPN NLRI of an unknown route type with an empty value re-encodes 
 void test('an 8-octet AGGREGATOR on a 2-octet session re-encodes as received', { todo: 'bmp-parser/src/bgp/attributes.ts: decoded by length (8 = 4-octet ASN) but encoded by the session (2-octet): throws for ASN 65536, drops 2 bytes for ASN <= 65535' }, () => {
   reencodes('ffffffffffffffffffffffffffffffff0026020000000f40010100c007080001000001010101', TWO);
   reencodes('ffffffffffffffffffffffffffffffff003e020000002440010100500200004003040000000080040400000000400600c007080000fde901010101100a00', TWO);
+});
+
+/*
+ * Found reading the per-message fast path of 34c3244 with the state oracle in mind:
+ * BmpRouterState.sessionConfigFor answers the last peer again when peer type, flags, distinguisher
+ * TEXT and address match, but route distinguishers of type 0 and type 2 can format to the same
+ * text ("1:2" is 0000 0001 00000002 and 0002 00000001 0002) — peerKey tells them apart by the RD
+ * type, the fast path does not. Two RD peers on the same address then share one SessionConfig:
+ * here peer B (no ADD-PATH) gets peer A's ADD-PATH config and its two /24s decode as one prefix
+ * with a path identifier. Owner: bmp-parser/src/bmp/session.ts.
+ */
+void test('two RD peers whose distinguishers print alike (type 0 and type 2 "1:2") keep their own ADD-PATH config', { todo: 'bmp-parser/src/bmp/session.ts: the last-peer fast path of sessionConfigFor compares the distinguisher text, not its type' }, () => {
+  const rdType0 = new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2]);
+  const rdType2 = new Uint8Array([0, 2, 0, 0, 0, 1, 0, 2]);
+  const header = (rd: Uint8Array): PerPeerHeader => ({ peerType: 1, flags: 0, distinguisher: '1:2', distinguisherRaw: rd, address: '192.0.2.1', asn: 65001, bgpId: '192.0.2.1', timestampSec: 0, timestampUsec: 0 });
+  const open = (asn: number, addPath: boolean): BgpOpen => {
+    const r = decodeOpen(encodeOpen({ version: 4, holdTime: 90, bgpId: '192.0.2.9', asn, capabilities: { multiprotocol: [{ afi: 1, safi: 1 }], fourOctetAs: asn, addPath: addPath ? [{ afi: 1, safi: 1, sendReceive: 3 }] : [] } }));
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+  const peerUp = (p: PerPeerHeader, addPath: boolean): Uint8Array =>
+    encodeBmpMessage({ type: 3, peer: p, localAddress: '192.0.2.254', localPort: 179, remotePort: 40000, sentOpen: open(65000, addPath), receivedOpen: open(65001, addPath), tlvs: [] });
+  // NLRI 18 0a0000 18 0a0001 (10.0.0.0/24, 10.0.1.0/24); read with path IDs the same bytes are path 0x180a0000 + 10.0.1.0/24.
+  const update = encodeUpdate(
+    { withdrawn: [], nlri: [{ prefix: '10.0.0.0/24', pathId: null }, { prefix: '10.0.1.0/24', pathId: null }], attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: '192.0.2.1' } },
+    FOUR,
+  );
+  const a = header(rdType0);
+  const b = header(rdType2);
+  const stream = [peerUp(a, true), peerUp(b, false), encodeBmpMessage({ type: 0, peer: a, pdu: update }), encodeBmpMessage({ type: 0, peer: b, pdu: update })];
+  const state = new BmpRouterState();
+  const out = stream.map((m) => state.decode(m));
+  const last = out[3]!;
+  assert.ok(last.ok && last.value.type === 0 && last.value.update !== undefined, 'peer B route monitoring decodes');
+  if (!last.ok || last.value.type !== 0) return;
+  assert.deepEqual(
+    last.value.update?.nlri.map((n) => `${n.prefix} ${n.pathId}`),
+    ['10.0.0.0/24 null', '10.0.1.0/24 null'],
+    `stream: ${stream.map((m) => toHex(m)).join(' ')}`,
+  );
 });
