@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../../bin/ribwatch.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ribwatch-run-errors-'));
@@ -120,6 +120,20 @@ void test('run: a ClickHouse server store that refuses is one line naming the ho
   const r = await ribwatch(['run', '--bmp-listen', '127.0.0.1:0'], { RIBWATCH_STORE_KIND: 'server', RIBWATCH_STORE_URL: `http://127.0.0.1:${ch}` });
   assert.equal(r.code, 1);
   assert.match(oneLine(r), new RegExp(`^ribwatch run: clickhouse: cannot reach http://127\\.0\\.0\\.1:${ch}: `));
+  assert.equal(r.stdout, '');
+});
+
+void test('run: without the optional chdb package, one line names the fix, exit 1', async () => {
+  // A module hook that makes chdb/connection unresolvable, as after `npm ci --omit=optional`.
+  const hooks = configFile('no-chdb-hooks.mjs', `export async function resolve(spec, ctx, next) {
+  if (spec === 'chdb/connection' || spec === 'chdb') { const e = new Error("Cannot find package 'chdb'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; }
+  return next(spec, ctx);
+}
+`);
+  const register = configFile('no-chdb.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const r = await ribwatch(['run', '--data', join(dir, 'no-chdb-data'), '--bmp-listen', '127.0.0.1:0'], { NODE_OPTIONS: `--import ${pathToFileURL(register).href}` });
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r), /^ribwatch run: store: the embedded store needs the optional package chdb, which is not installed: run `npm install chdb`.*or configure a ClickHouse server URL$/);
   assert.equal(r.stdout, '');
 });
 
