@@ -228,9 +228,14 @@ export class Writer {
       // backlog must not count as a router's quiet period.
       if (this.clockMs !== undefined) this.clockWall = this.wall();
     }
+    // A session's marks go once its records are past them: a later batch may still hold records
+    // the dead writer stored (its failed batch reached further than this one).
+    const last = new Map<string, number>();
+    for (const r of batch.records) last.set(r.session, Math.max(last.get(r.session) ?? 0, r.seq));
     for (const x of sessions) {
       this.synced.add(x);
-      this.marks.delete(x);
+      const m = this.marks.get(x);
+      if (m && (last.get(x) ?? 0) > Math.max(m.route_updates, m.routers, m.peer_events, m.bmp_stats)) this.marks.delete(x);
     }
     for (const r of batch.records) if (r.type === 'router_down') this.synced.delete(r.session);
     this.stats.batches++;
