@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { AlertManager } from '../../analyzer/alerts/manager.js';
 import { matches, silenceProblems } from '../../analyzer/alerts/silences.js';
 import { MemoryAlertStore } from '../../analyzer/alerts/store.js';
+import type { AlertsControl } from '../../api/context.js';
 import { FakeClock, FakeNotifier, LEAK, T0, atRouter, observation } from './alerts-helpers.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -118,4 +119,20 @@ void test('a silence that starts later mutes from its start', () => {
   clock.advance(10);
   mgr.tick();
   assert.deepEqual(n.events_(), ['open']);
+});
+
+void test('the API drives the lifecycle through AlertsControl: acknowledge answers why not (resolved → conflict, unknown → not found); silences round-trip', async () => {
+  const clock = new FakeClock();
+  const mgr = new AlertManager({ options: { squashSeconds: 0, resolveAfterSeconds: 0 }, now: clock.now, timers: false });
+  const control: AlertsControl = mgr; // the API's contract (api/context.ts), checked by the compiler
+  mgr.observe(observation(clock, atRouter('leaf1')));
+  const id = mgr.list()[0]!.id;
+  mgr.observe(observation(clock, atRouter('leaf1'), { active: false }));
+  mgr.tick();
+  assert.match(String(control.acknowledge(id, 'api')), /resolved/);
+  assert.doesNotMatch(String(control.acknowledge('x', 'api')), /resolved/);
+  const s = await control.addSilence({ matchers: { cluster: 'prod' }, endsAt: iso(clock.t + 60_000), reason: 'drill' });
+  assert.ok(!Array.isArray(s) && s.matchers['cluster'] === 'prod' && s.createdBy === 'api');
+  assert.equal(await control.expireSilence(Array.isArray(s) ? '' : s.id), true);
+  assert.equal(await control.expireSilence('config-1'), false);
 });
