@@ -288,3 +288,21 @@ void test('a channel that is behind is told the latest state: escalated and reso
   assert.deepEqual(heads, ['🟠 WARNING session-flap · router=leaf1 peer=192.0.2.11', '✅ Resolved: CRITICAL session-flap · router=leaf1 peer=192.0.2.11']);
   await mgr.stop(1000);
 });
+
+void test('close(): waiting messages end as "closed" at once, a retry wait is cut short, later sends are refused', async () => {
+  const slack = await receiver();
+  slack.fallback = () => ({ status: 503, headers: { 'retry-after': '30' } });
+  const q = new QueuedNotifier(slackWebhookTransport({ url: slack.url, timeoutMs: 2000 }), { throttle: UNTHROTTLED, delivery: FAST });
+  const outs: DeliveryOutcome[] = [];
+  const all = [1, 2, 3].map((k) => new Promise<void>((resolve) => q.send(delivery(leakAlert(['leaf1'], k)), (o) => (outs.push(o), resolve()))));
+  await slack.waitFor(1);
+  const t0 = Date.now();
+  await q.close();
+  await Promise.all(all);
+  assert.ok(Date.now() - t0 < 1000, 'the 30 s Retry-After wait did not hold the shutdown');
+  assert.deepEqual(outs.map((o) => (o.ok ? 'sent' : o.reason)), ['closed', 'closed', 'closed']);
+  let late: DeliveryOutcome | undefined;
+  q.send(delivery(leakAlert(['leaf1'], 4)), (o) => (late = o));
+  assert.equal(late?.ok === false && late.reason, 'closed');
+  assert.equal(slack.requests.length, 1);
+});
