@@ -11,6 +11,7 @@ import { Writer } from './writer.js';
 import type { WriterOptions } from './writer.js';
 
 export { Writer, WRITER_DEFAULTS } from './writer.js';
+export { registerWriterMetrics } from './metrics.js';
 export type { WriterOptions, WriterStats } from './writer.js';
 
 export interface StartWriterOptions extends Omit<WriterOptions, 'store'> {

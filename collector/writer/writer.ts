@@ -62,6 +62,10 @@ export interface WriterStats {
   statements: number;
   reconciliations: number;
   ignored: number;
+  /** Batches whose handling failed (each is delivered again). */
+  failures: number;
+  /** Duration of the latest successful batch. */
+  lastBatchMs: number;
 }
 
 /** A reconnected router whose stale routes await its re-dump. */
@@ -140,7 +144,7 @@ export class Writer {
   private clockMs: number | undefined;
   private clockWall = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  readonly stats: WriterStats = { batches: 0, records: 0, routeUpdateRows: 0, statements: 0, reconciliations: 0, ignored: 0 };
+  readonly stats: WriterStats = { batches: 0, records: 0, routeUpdateRows: 0, statements: 0, reconciliations: 0, ignored: 0, failures: 0, lastBatchMs: 0 };
 
   constructor(o: WriterOptions) {
     this.store = o.store;
@@ -149,6 +153,11 @@ export class Writer {
     this.countsIntervalMs = o.countsIntervalMs ?? WRITER_DEFAULTS.countsIntervalMs;
     this.wall = o.now ?? Date.now;
     this.log = o.log;
+  }
+
+  /** How far behind the routers the stored state is: wall time minus the latest record's arrival time (0 before any). */
+  lagMs(): number {
+    return this.clockMs === undefined ? 0 : Math.max(0, this.wall() - this.clockMs);
   }
 
   /** Routers awaiting reconciliation (for tests and metrics). */
@@ -203,6 +212,7 @@ export class Writer {
     // reconciliation noted as done but never run would be skipped on the redelivery.
     const saved = new Map([...this.pending].map(([k, p]) => [k, { ...p, done: new Set(p.done) }]));
     const sessions = new Set(batch.records.map((r) => r.session));
+    const t0 = performance.now();
     try {
       await this.loadMarks(batch.records);
       let seg = new Segment();
@@ -222,6 +232,7 @@ export class Writer {
     } catch (e) {
       this.pending = saved;
       for (const x of sessions) this.synced.delete(x);
+      this.stats.failures++;
       throw e;
     } finally {
       // The clock runs with the wall only while the writer is idle: time spent inserting a
@@ -240,6 +251,7 @@ export class Writer {
     for (const r of batch.records) if (r.type === 'router_down') this.synced.delete(r.session);
     this.stats.batches++;
     this.stats.records += batch.records.length;
+    this.stats.lastBatchMs = performance.now() - t0;
   }
 
   /** Reads the stored sequence marks of the batch's sessions not known to be in step. */

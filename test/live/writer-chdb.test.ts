@@ -17,7 +17,8 @@ import { migrate } from '../../core/migrate.js';
 import type { BusRecord, PeerRef, RouteAttributes, RoutePrefix } from '../../core/records.js';
 import { loadChdb, openStore } from '../../core/store/index.js';
 import type { Store } from '../../core/store/index.js';
-import { startWriter, Writer } from '../../collector/writer/index.js';
+import { registerWriterMetrics, startWriter, Writer } from '../../collector/writer/index.js';
+import { createRegistry } from '../../core/metrics.js';
 import type { RibView } from '@ribwatch/bmp-parser';
 
 let skip: false | string = process.env['RIBWATCH_SKIP_LIVE'] ? 'RIBWATCH_SKIP_LIVE is set' : false;
@@ -561,4 +562,12 @@ void test('startWriter: consumes the bus, commits, and its timer reconciles afte
   await running.stop();
   await b.close();
   assert.equal(running.writer.stats.records, 10);
+  const registry = createRegistry({ processMetrics: false });
+  registerWriterMetrics(registry, running.writer);
+  const text = await registry.metrics();
+  assert.match(text, /^ribwatch_writer_records_total 10$/m);
+  assert.match(text, /^ribwatch_writer_route_update_rows_total 3$/m);
+  assert.match(text, /^ribwatch_writer_pending_reconciliations 0$/m);
+  assert.match(text, /^ribwatch_writer_batch_failures_total 0$/m);
+  assert.match(text, /^ribwatch_writer_lag_seconds \d/m);
 });
