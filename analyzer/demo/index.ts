@@ -150,6 +150,7 @@ export function startDemoFabric(opts: DemoFabricOptions): DemoFabric {
   // Start the script when every router has its first session (so nothing scripted is only ever
   // seen as part of a dump), or after the ready timeout, whichever comes first.
   const poll = (): void => {
+    if (scriptStarted) return;
     if ([...routers.values()].every((r) => r.sessions > 0)) startScript();
     else later(5, poll);
   };

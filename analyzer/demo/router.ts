@@ -21,6 +21,9 @@ import type { DemoPeer, DemoRouter } from './topology.js';
 
 export type DemoLog = Pick<Logger, 'info' | 'warn' | 'debug'>;
 
+/** Bytes queued on a socket the collector does not read before the session is dropped (and re-dialled). */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+
 interface PeerState {
   readonly spec: DemoPeer;
   up: boolean;
@@ -230,6 +233,11 @@ export class SimRouter {
     }
     this.messagesSent += frames.length;
     sock.write(buf);
+    // A collector that stopped reading: a router would drop the session rather than queue forever.
+    if (sock.writableLength > MAX_QUEUED_BYTES) {
+      this.opts.log?.warn({ router: this.spec.name, queued: sock.writableLength }, 'demo router: the collector is not reading; dropping the BMP session');
+      sock.destroy();
+    }
   }
 
   /** Termination (administratively closed), then close; resolves when the socket is gone. */
