@@ -5,7 +5,9 @@
  * length field, random bytes, random chunking through BmpFramer into BmpRouterState — and the
  * collector once over a real TCP socket with mutated and random streams.
  *
- * The decoder fuzz runs in a worker thread watched for hangs (fuzz-worker.ts).
+ * The decoder fuzz runs in a worker thread watched for hangs (fuzz-worker.ts). It leaves out the
+ * RD peer pairs whose distinguishers print alike (CorpusOptions.twinPeers) while the bug they find
+ * is open: see regressions.test.ts; `npm run fuzz` includes them.
  *
  * Seeded: RIBWATCH_FUZZ_SEED overrides the fixed default; a failure prints the seed, the case
  * to replay (`node dist/test/fuzz/long-fuzz.js --seed S --case I`) and the input bytes as hex.

@@ -21,13 +21,28 @@
  * "decoder bug" result means an exception was thrown inside); each decode finishes within
  * decodeLimitMs (one over 0.5 ms is re-timed, best of four, so a GC pause is not a hang); the
  * framer's buffered bytes never exceed maxMessageLength + the chunk just pushed; the router
- * state keeps no more peers than Peer Ups it decoded.
+ * state keeps no more peers than Peer Ups it decoded; in streams, every Route Monitoring and
+ * Route Mirroring decodes through BmpRouterState as through a cache-free reference model of the
+ * documented state (ReferenceState).
  */
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { BmpFramer, BmpRouterState, MAX_OPENS_PER_PEER, bmpMessageToJson, decodeBgpMessage, decodeBmpMessage, decodeOpen, encodeBmpMessage } from '@ribwatch/bmp-parser';
-import type { BmpMessage, Result, SessionConfig } from '@ribwatch/bmp-parser';
+import {
+  BmpFramer,
+  BmpRouterState,
+  MAX_OPENS_PER_PEER,
+  bmpMessageToJson,
+  configFromOpens,
+  decodeBgpMessage,
+  decodeBmpMessage,
+  decodeOpen,
+  directionOf,
+  encodeBmpMessage,
+  peerKey,
+  statelessConfigFor,
+} from '@ribwatch/bmp-parser';
+import type { BgpOpen, BgpUpdate, BmpMessage, OpenSummary, PerPeerHeader, Result, SessionConfig, SessionConfigSource } from '@ribwatch/bmp-parser';
 import { RecordContext, appendRecordsFromBmp } from '../../collector/records-from-bmp.js';
 import type { BusRecord } from '../../core/records.js';
 import type { Corpus, CorpusStream } from './corpus.js';
@@ -118,6 +133,63 @@ const STATELESS_CONFIGS: readonly SessionConfig[] = [
 const RETIME_MS = 0.5;
 
 const MAX_LENGTHS = [70_000, 1 << 20, 16 * 1024 * 1024];
+
+/**
+ * The router state as documented, without any cache: peers by peerKey, capabilities merged over
+ * every Peer Up (OR), forgotten at Peer Down, the config computed afresh each time. Route
+ * Monitoring decoded through BmpRouterState must read the same as through this model — the
+ * oracle for BmpRouterState's caches (a stale or mis-keyed config decodes path IDs or AS sizes
+ * wrongly without any error).
+ */
+class ReferenceState implements SessionConfigSource {
+  private readonly peers = new Map<string, { sent: OpenSummary; received: OpenSummary }>();
+
+  sessionConfigFor(peer: PerPeerHeader): SessionConfig {
+    const st = this.peers.size === 0 ? undefined : this.peers.get(peerKey(peer));
+    return st === undefined ? statelessConfigFor(peer) : configFromOpens(st.sent, st.received, directionOf(peer));
+  }
+
+  note(m: BmpMessage): void {
+    if (m.type === 2) this.peers.delete(peerKey(m.peer));
+    if (m.type !== 3) return;
+    const key = peerKey(m.peer);
+    let st = this.peers.get(key);
+    if (st === undefined) this.peers.set(key, (st = { sent: { fourOctetAs: false, addPath: new Map() }, received: { fourOctetAs: false, addPath: new Map() } }));
+    merge(st.sent, m.sentOpen);
+    merge(st.received, m.receivedOpen);
+  }
+}
+
+function merge(s: OpenSummary, open: BgpOpen): void {
+  if (open.capabilities.fourOctetAs !== undefined) s.fourOctetAs = true;
+  for (const ap of open.capabilities.addPath) {
+    const k = (ap.afi << 8) | ap.safi;
+    s.addPath.set(k, (s.addPath.get(k) ?? 0) | (ap.sendReceive & 3));
+  }
+}
+
+/** What the session config decides in a decoded UPDATE: NLRI with path IDs, AS paths and their size. */
+function updateSignature(u: BgpUpdate | undefined): string {
+  if (u === undefined) return '-';
+  const list = (xs: readonly { prefix: string; pathId: number | null }[] | undefined): string => (xs ?? []).map((n) => `${n.prefix}#${n.pathId}`).join(',');
+  const a = u.attributes;
+  return [
+    list(u.nlri),
+    list(u.withdrawn),
+    list(a.mpReach?.nlri),
+    list(a.mpUnreach?.withdrawn),
+    JSON.stringify(a.asPath ?? null),
+    a.twoOctetAs === true ? '2' : '4',
+    a.aggregator ? `${a.aggregator.asn}` : '',
+    u.action ?? '',
+  ].join('|');
+}
+
+function messageSignature(m: BmpMessage): string {
+  if (m.type === 0) return `rm ${m.bgpError?.code ?? ''} ${updateSignature(m.update)}`;
+  if (m.type === 6) return `mirror ${m.messages.map((x) => (x.ok ? (x.message.type === 'update' ? updateSignature(x.message.update) : x.message.type) : x.error.code)).join(';')}`;
+  return `type ${m.type}`;
+}
 
 export class Fuzzer {
   readonly stats: FuzzStats;
@@ -470,6 +542,7 @@ export class Fuzzer {
   /** Feeds a byte stream through BmpFramer in random chunks into the router state, as a session does. */
   private feed(r: Prng, bytes: Uint8Array, state: BmpRouterState, ctx: RecordContext, maxMessageLength: number): void {
     const framer = new BmpFramer({ maxMessageLength });
+    const reference = new ReferenceState();
     const mode = r.int(4);
     let peerUps = 0;
     let at = 0;
@@ -508,7 +581,17 @@ export class Fuzzer {
         if (f.frame.length > maxMessageLength) this.fail('buffered', 'framer.next', `frame of ${f.frame.length} bytes above maxMessageLength ${maxMessageLength}`, f.frame);
         if (f.version !== 3) continue;
         const m = this.decodeStateful(state, f.frame, ctx);
-        if (m?.type === 3) peerUps++;
+        if (m === undefined) continue;
+        if (m.type === 3) peerUps++;
+        if (m.type === 0 || m.type === 6) {
+          const ref = this.guard('decodeBmpMessage(reference state)', f.frame, () => decodeBmpMessage(f.frame, reference));
+          if (ref?.ok === true) {
+            const got = messageSignature(m);
+            const want = messageSignature(ref.value);
+            if (got !== want) this.fail('state', 'BmpRouterState.sessionConfigFor', `decoded with another config than the Peer Ups so far call for: got ${got.slice(0, 300)}, want ${want.slice(0, 300)}`, f.frame);
+          }
+        }
+        reference.note(m);
       }
       if (framer.buffered > maxMessageLength) this.fail('buffered', 'framer.next', `framer holds ${framer.buffered} bytes after draining, above maxMessageLength ${maxMessageLength}`, bytes.subarray(0, at));
     }

@@ -20,6 +20,7 @@ export interface WorkerOptions {
   /** Run only this case (replay). */
   readonly only?: number;
   readonly noReal?: boolean;
+  readonly twinPeers?: boolean;
   readonly realPerStream?: number;
   readonly decodeLimitMs?: number;
   readonly maxFailures?: number;
@@ -98,7 +99,7 @@ function workerMain(): void {
   const hb = new Int32Array(heartbeat);
   const post = (m: ToMain): void => parentPort!.postMessage(m);
   const t0 = Date.now();
-  const corpus = buildCorpus({ seed: opts.seed, ...(opts.noReal ? { noReal: true } : {}), ...(opts.realPerStream !== undefined ? { realPerStream: opts.realPerStream } : {}) });
+  const corpus = buildCorpus({ seed: opts.seed, ...(opts.noReal ? { noReal: true } : {}), ...(opts.twinPeers ? { twinPeers: true } : {}), ...(opts.realPerStream !== undefined ? { realPerStream: opts.realPerStream } : {}) });
   post({
     type: 'corpus',
     info: {

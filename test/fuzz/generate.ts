@@ -325,7 +325,7 @@ function terminationMessage(r: Prng): Uint8Array {
  * with each peer's negotiated config), stats, mirroring, some Peer Downs, maybe a Termination.
  * Returned as its messages (the stream is their concatenation).
  */
-export function generateStream(seed: number, messages = 40): Uint8Array[] {
+export function generateStream(seed: number, messages = 40, opts: { twinPeers?: boolean } = {}): Uint8Array[] {
   const r = new Prng(seed);
   const out: Uint8Array[] = [initiationMessage(r)];
   const peers: { peer: PerPeerHeader; cfg: SessionConfig }[] = [];
@@ -335,6 +335,14 @@ export function generateStream(seed: number, messages = 40): Uint8Array[] {
     const up = peerUpMessage(r, peer);
     out.push(up.bytes);
     peers.push({ peer, cfg: up.cfg });
+  }
+  if (opts.twinPeers === true && r.chance(0.5)) {
+    // Two RD peers on one address whose distinguishers print alike: type 0 and type 2 "a:n".
+    for (const p of twinRdPeers(r)) {
+      const up = peerUpMessage(r, p);
+      out.push(up.bytes);
+      peers.push({ peer: p, cfg: up.cfg });
+    }
   }
   for (let i = 0; i < messages; i++) {
     const p = r.pick(peers);
@@ -351,6 +359,19 @@ export function generateStream(seed: number, messages = 40): Uint8Array[] {
   }
   if (r.chance(0.5)) out.push(terminationMessage(r));
   return out;
+}
+
+/** Two RD peers (type 1) on one address with route distinguishers of type 0 and 2 that format the same ("a:n"). */
+export function twinRdPeers(r: Prng): [PerPeerHeader, PerPeerHeader] {
+  const a = r.int(0x10000);
+  const n = r.int(0x10000);
+  const t0 = new Uint8Array([0, 0, a >>> 8, a & 255, 0, 0, n >>> 8, n & 255]);
+  const t2 = new Uint8Array([0, 2, 0, 0, a >>> 8, a & 255, n >>> 8, n & 255]);
+  const base = randomPeer(r);
+  const flags = base.flags & 0xb0;
+  const address = (flags & 0x80) !== 0 ? ipv6(r) : ipv4(r);
+  const peer = (rd: Uint8Array): PerPeerHeader => ({ ...base, peerType: 1, flags, address, distinguisher: `${a}:${n}`, distinguisherRaw: rd });
+  return [peer(t0), peer(t2)];
 }
 
 /** One message of any type (stateless: UPDATEs with a random config). */
