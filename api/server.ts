@@ -145,7 +145,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     // Request lines only at debug: at thousands of requests a second they would be most of the log.
     loggerInstance: log.child({}, { level: log.level === 'debug' || log.level === 'trace' ? log.level : 'warn' }),
     bodyLimit: api.bodyLimitBytes,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: 1000 },
     ...(https ? { https } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }) as unknown as FastifyInstance;

@@ -33,13 +33,13 @@ export const analysisRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, 
       const q = req.query;
       const inv = ctx.inventory();
       const offset = q.cursor !== undefined ? Number(decodeCursor(q.cursor, 'prefix-limits', ['n'])[0]) : 0;
-      if (!inv) return { limits: [], next: null };
       const params: Record<string, unknown> = {};
       let where = "rib IN ('adj-in-post', 'adj-in-pre')";
       if (q.router !== undefined) {
         params['router'] = parseAddressParam(q.router, 'router');
         where += ' AND router = {router:String}';
       }
+      if (!inv) return { limits: [], next: null };
       const rows = await ctx.query<CountRow>(
         `SELECT toString(router) AS router, toString(peer_address) AS peer_address, toString(rib) AS rib, toString(afi_safi) AS afi_safi, argMax(prefixes, time) AS n, max(time) AS t
          FROM peer_prefix_counts WHERE ${where} GROUP BY router, peer_address, rib, afi_safi`,

@@ -62,8 +62,15 @@ export const historyRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, {
     async (req) => {
       const q = req.query;
       const p = parsePrefixParam(q.prefix);
-      const to = q.to !== undefined ? parseTimeParam(q.to, 'to') : ctx.now();
-      const from = q.from !== undefined ? parseTimeParam(q.from, 'from') : to - 86_400_000;
+      let to = q.to !== undefined ? parseTimeParam(q.to, 'to') : ctx.now();
+      let from = q.from !== undefined ? parseTimeParam(q.from, 'from') : to - 86_400_000;
+      // A cursor pins the range of the first page (a default `to` of "now" would move on).
+      const tag = `history:${p.text}`;
+      const c = q.cursor !== undefined ? decodeCursor(q.cursor, tag, ['n', 'n', 'n', 's', 's', 'n', 's', 'n', 'n']) : undefined;
+      if (c) {
+        from = Number(c[0]);
+        to = Number(c[1]);
+      }
       checkRange(from, to, ctx.maxRangeHours);
       const params: Record<string, unknown> = { p: p.text, from: chTime(from), to: chTime(to), lim: q.limit + 1 };
       const where = ['prefix = {p:String}', "time >= toDateTime64({from:String}, 3, 'UTC')", "time < toDateTime64({to:String}, 3, 'UTC')"];
@@ -83,11 +90,9 @@ export const historyRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, {
         params['afi'] = q.afi_safi;
         where.push('afi_safi = {afi:String}');
       }
-      const tag = `history:${p.text}:${from}:${to}`;
       let after = '';
-      if (q.cursor !== undefined) {
-        const c = decodeCursor(q.cursor, tag, ['n', 's', 's', 'n', 's', 'n', 'n']);
-        c.forEach((v, i) => (params[`c${i}`] = v));
+      if (c) {
+        c.slice(2).forEach((v, i) => (params[`c${i}`] = v));
         after = `WHERE (${ORDER}) > ({c0:Int64}, {c1:String}, {c2:String}, {c3:UInt64}, {c4:String}, {c5:UInt32}, {c6:Int8})`;
       }
       const rows = await ctx.query<HistoryRow>(
@@ -123,7 +128,7 @@ export const historyRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, {
         })),
         next:
           rows.length > q.limit && last
-            ? encodeCursor(tag, [Number(last.ms), last.router, last.session, Number(last.seq), last.rd, Number(last.path_id), Number(last.act)])
+            ? encodeCursor(tag, [from, to, Number(last.ms), last.router, last.session, Number(last.seq), last.rd, Number(last.path_id), Number(last.act)])
             : null,
       };
     },
