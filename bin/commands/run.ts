@@ -1,19 +1,25 @@
 /**
- * `ribwatch run`: the single-machine default. Collector and writer in one process, joined by the
- * in-process bus, writing to the embedded ClickHouse (chDB) under ./data; the migrations are
- * applied at start. Nothing else to install.
+ * `ribwatch run`: the single-machine default. Collector, writer and REST API in one process: the
+ * collector and the writer joined by the in-process bus, writing to the embedded ClickHouse
+ * (chDB) under ./data, the API reading the same store (chDB lets one process open a data
+ * directory, so the API must live here to see it while it runs); the migrations are applied at
+ * start. Nothing else to install.
  *
  * Start-up prints, for a person (stdout, plain lines, not logs): where routers connect, the FRR
- * line that points a router here, where the data lives, and how to look at it.
+ * line that points a router here, where the data lives, and how to look at it (the API, with its
+ * token when one was generated now; `ribwatch sql` once stopped).
  *
  * SIGINT/SIGTERM: stop accepting, close every router session (router_down "shutdown"), let the
- * writer drain the bus into the store, close the store, exit 0. A second signal exits at once.
+ * writer drain the bus into the store, stop the API, close the store, exit 0. A second signal
+ * exits at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { BmpCollector, collectorOptions } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
-import { startWriter } from '../../collector/writer/index.js';
+import { startApi } from '../../api/index.js';
+import type { RunningApi } from '../../api/index.js';
+import { registerWriterMetrics, startWriter } from '../../collector/writer/index.js';
 import type { RunningWriter } from '../../collector/writer/index.js';
 import { MemoryBus } from '../../core/bus/index.js';
 import type { BusProducer } from '../../core/bus/index.js';
@@ -33,21 +39,23 @@ import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } f
 
 const USAGE = `usage: ribwatch run [--config FILE] [--data DIR] [--bmp-listen HOST:PORT] [--api-listen HOST:PORT]
 
-Runs the collector and the writer in one process: routers connect over BMP, records go through
-an in-process bus into the embedded ClickHouse (chDB) under DIR. Migrations are applied at start.
-Nothing else to install; for Kafka and a ClickHouse server run \`ribwatch collector\` and
-\`ribwatch writer\` instead.
+Runs the collector, the writer and the REST API in one process: routers connect over BMP, records
+go through an in-process bus into the embedded ClickHouse (chDB) under DIR, and the API (api.*)
+reads it. Migrations are applied at start. Nothing else to install; for Kafka and a ClickHouse
+server run \`ribwatch collector\`, \`ribwatch writer\` and \`ribwatch api\` instead.
 
 options:
   --config FILE           YAML configuration (default: $RIBWATCH_CONFIG, else built-in defaults)
   --data DIR              store.dataDir: where the embedded store keeps its tables (default ./data)
   --bmp-listen HOST:PORT  collector.listen (default 127.0.0.1:11019; [::]:11019 for IPv6)
-  --api-listen HOST:PORT  api.listen: reserved for the REST API, which joins \`run\` when it lands
+  --api-listen HOST:PORT  api.listen: where the REST API listens (default 127.0.0.1:8080)
   -h, --help              this text
 
 Every key can also be set by RIBWATCH_* variables (docs/configuration.md); flags win over the
-environment, which wins over the file. Look at the data with \`ribwatch sql\` once \`run\` has
-stopped (chDB lets one process open a data directory). Stop with SIGINT (Ctrl-C) or SIGTERM.`;
+environment, which wins over the file. Look at the data through the API while it runs, or with
+\`ribwatch sql\` once it has stopped (chDB lets one process open a data directory). With no API
+token configured, the first run on a data directory generates an admin token and prints it once.
+Stop with SIGINT (Ctrl-C) or SIGTERM.`;
 
 /** How long shutdown waits for the writer to store what is on the bus. */
 const DRAIN_MS = 25_000;
@@ -62,28 +70,44 @@ interface Flags {
 }
 
 /** What `run` prints once it is up. */
-export function startBanner(o: { config: Config; file: string | undefined; bmp: HostPort; store: Store; applied: number; metrics: HostPort | undefined }): string {
+export function startBanner(o: {
+  config: Config;
+  file: string | undefined;
+  bmp: HostPort;
+  store: Store;
+  applied: number;
+  metrics: HostPort | undefined;
+  api: { url: string; token: string | undefined };
+}): string {
   const { config, store } = o;
   const listen = formatHostPort(o.bmp);
   const wildcard = o.bmp.host === '0.0.0.0' || o.bmp.host === '::';
   const target = wildcard ? '<this host\'s address>' : o.bmp.host;
   const sqlCmd = ['npx ribwatch sql', ...(o.file !== undefined ? [`--config ${shellWord(o.file)}`] : []), ...(store.kind === 'embedded' ? [`--data ${shellWord(store.where)}`] : []), `"${EXAMPLE_SQL}"`].join(' ');
   const lines = [
-    `ribwatch run: collector and writer in one process (in-process bus, ${store.kind === 'embedded' ? 'embedded ClickHouse' : 'ClickHouse server'})`,
+    `ribwatch run: collector, writer and API in one process (in-process bus, ${store.kind === 'embedded' ? 'embedded ClickHouse' : 'ClickHouse server'})`,
     `  BMP      listening on ${listen}; routers may connect from ${config.collector.allow.map((c) => c.text).join(', ')} (collector.allow)`,
     `  FRR      router bgp <ASN> / bmp targets ribwatch / bmp connect ${target} port ${o.bmp.port} min-retry 1000 max-retry 10000`,
     store.kind === 'embedded'
       ? `  data     ${store.where} (chDB, database ${store.database}; ${o.applied} migration${o.applied === 1 ? '' : 's'} applied now)`
       : `  data     ${store.where}, database ${store.database} (${o.applied} migration${o.applied === 1 ? '' : 's'} applied now)`,
   ];
+  const api = o.config.api;
+  const auth = o.api.token !== undefined ? `-H "Authorization: Bearer ${o.api.token}" ` : api.allowUnauthenticated ? '' : '-H "Authorization: Bearer $TOKEN" ';
+  lines.push(`  API      ${o.api.url}/api/v1 (OpenAPI: ${o.api.url}/docs)`);
+  if (o.api.token !== undefined) {
+    lines.push(`  token    ${o.api.token}`, `           an admin token, generated now and shown this once (its hash is kept in ${store.where}/api-token.sha256)`);
+  } else if (!api.allowUnauthenticated && api.token === '' && api.tokens.length === 0) {
+    lines.push(`  token    the admin token printed when ${store.where} was first used (or set RIBWATCH_API_TOKEN)`);
+  }
+  lines.push(`  look     curl ${auth}${o.api.url}/api/v1/routers`);
   if (store.kind === 'embedded') {
     lines.push(
-      `  look     stop this process (Ctrl-C), then: ${sqlCmd}`,
-      `           chDB lets one process open a data directory, so \`ribwatch sql\` cannot read it while \`run\` holds it;`,
-      `           the REST API (api.listen ${formatHostPort(config.api.listen)}) will query it live once it lands`,
+      `           or stop this process (Ctrl-C), then: ${sqlCmd}`,
+      `           (chDB lets one process open a data directory: \`ribwatch sql\` cannot read it while \`run\` holds it)`,
     );
   } else {
-    lines.push(`  look     ${sqlCmd}`);
+    lines.push(`           or: ${sqlCmd}`);
   }
   lines.push(`  metrics  ${o.metrics ? `http://${formatHostPort(o.metrics)}/metrics` : 'off (collector.metricsListen)'}`, 'Stop with Ctrl-C or SIGTERM: router sessions close, the bus drains into the store, then it exits.');
   return `${lines.join('\n')}\n`;
@@ -135,15 +159,30 @@ export const command: Command = {
     let producer: BusProducer | undefined;
     let collector: BmpCollector | undefined;
     let metricsServer: MetricsServer | undefined;
+    let api: RunningApi | undefined;
+    let generatedToken: string | undefined;
     try {
       writer = await startWriter(bus, store, { ...writerOptions(config.writer), log });
+      registerWriterMetrics(registry, writer.writer);
       producer = bus.producer({ onError: (err, context) => log.error({ err: err.message, context }, 'bus producer error') });
       collector = new BmpCollector(collectorOptions(config.collector, { sink: producer, log, metrics }));
       const bound = await collector.start();
       if (config.collector.metricsListen !== null) metricsServer = await startMetricsServer(registry, config.collector.metricsListen);
-      io.stdout.write(startBanner({ config, file, bmp: bound, store, applied, metrics: metricsServer?.address }));
+      api = await startApi({
+        store,
+        config,
+        log,
+        registry,
+        ...(store.kind === 'embedded' ? { firstRunDir: store.where } : {}),
+        onGeneratedToken: (token) => (generatedToken = token),
+      }).catch((err: unknown) => {
+        const m = err instanceof Error ? err.message : String(err);
+        throw new Error(/^api[.:]/.test(m) ? m : `api.listen ${formatHostPort(config.api.listen)}: ${m}`);
+      });
+      io.stdout.write(startBanner({ config, file, bmp: bound, store, applied, metrics: metricsServer?.address, api: { url: api.url, token: generatedToken } }));
       log.info({ listen: formatHostPort(bound), store: store.where, database: store.database }, 'run started');
     } catch (err) {
+      await api?.close().catch(() => undefined);
       await collector?.stop().catch(() => undefined);
       await writer?.stop().catch(() => undefined);
       await bus.close().catch(() => undefined);
@@ -161,6 +200,7 @@ export const command: Command = {
     const drained = bus.retainedBytes === 0;
     await writer.stop();
     await bus.close();
+    await api.close();
     await metricsServer?.close();
     await store.close();
     if (!drained) {

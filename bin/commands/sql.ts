@@ -1,7 +1,7 @@
 /**
  * `ribwatch sql QUERY`: one read-only query against the store of the configuration (or the
  * embedded store in --data DIR), printed as TSV with a header line or as a pretty table. For
- * looking at what `run` or `writer` stored until the REST API lands.
+ * looking at what `run` or `writer` stored with SQL (the REST API serves the common questions).
  *
  * Read-only is the server's (and chDB's) own `readonly = 2`: SELECT, SHOW, DESCRIBE and EXPLAIN
  * work, anything that writes is refused by the engine. The query is the operator's own text and
@@ -30,7 +30,7 @@ options:
   -h, --help       this text
 
 The embedded store (chDB) can be opened by one process at a time: while \`ribwatch run\` holds
-the data directory, stop it first (or query through the REST API once it lands). A ClickHouse
+the data directory, stop it first (or query through the REST API that run serves). A ClickHouse
 server has no such limit.`;
 
 const FORMATS: Readonly<Record<string, string>> = {

@@ -1,8 +1,10 @@
 /**
  * `ribwatch run` as a process, on ephemeral ports with a temporary data directory (real chDB):
- * it prints where routers connect (and the FRR line), where the data lives and how to look at it;
- * a BMP stream replayed into it by `ribwatch replay` is stored; SIGTERM drains the bus into the
- * store and exits 0; `ribwatch sql` on the same data directory then shows the RIB, exactly.
+ * it prints where routers connect (and the FRR line), where the data lives and how to look at it
+ * (the API with the admin token generated at this first run, and `ribwatch sql`); a BMP stream
+ * replayed into it by `ribwatch replay` is stored and served by the API while it runs; SIGTERM
+ * drains the bus into the store and exits 0; `ribwatch sql` on the same data directory then shows
+ * the RIB, exactly.
  * While `run` holds the directory, `ribwatch sql` on it names the holder's pid in one line and exits 1.
  */
 import { after, test } from 'node:test';
@@ -81,6 +83,11 @@ void test('ribwatch run: prints where and how, stores a replayed BMP stream, sto
     assert.match(out, new RegExp(`^ {2}data +${data.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(chDB, database ribwatch; \\d+ migrations applied now\\)$`, 'm'));
     assert.ok(out.includes(`npx ribwatch sql --data ${data} "SELECT router, count() AS routes FROM rib FINAL WHERE NOT is_withdrawn GROUP BY router ORDER BY router"`), out);
     assert.match(out, /chDB lets one process open a data directory/);
+    const apiUrl = /^ {2}API +(http:\/\/127\.0\.0\.1:\d+)\/api\/v1 \(OpenAPI: http:\/\/127\.0\.0\.1:\d+\/docs\)$/m.exec(out)?.[1];
+    assert.ok(apiUrl, out);
+    const token = /^ {2}token +(\S+)$/m.exec(out)?.[1];
+    assert.ok(token, out);
+    assert.ok(out.includes(`  look     curl -H "Authorization: Bearer ${token}" ${apiUrl}/api/v1/routers\n`), out);
 
     // While run holds the directory, sql says who holds it, in one line, and exits 1.
     const held = await ribwatch(['sql', '--data', data, 'SELECT 1']);
@@ -91,6 +98,20 @@ void test('ribwatch run: prints where and how, stores a replayed BMP stream, sto
     assert.equal(replay.code, 0, replay.stderr);
     // The session has ended (Termination) once the collector logs it: then every record is on the bus.
     await until(() => /"msg":"BMP session d[^"]*"/.test(run.err()) && /"termination"/.test(run.err()), 30_000);
+
+    // The API reads the store run holds, while it runs.
+    let routers: { routers: { router: string; sys_name: string; state: string }[] } | undefined;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${apiUrl}/api/v1/routers`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200);
+      routers = (await res.json()) as typeof routers;
+      if (routers?.routers.some((r) => r.sys_name === 'leaf1' && r.state === 'disconnected')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(routers?.routers.map((r) => [r.sys_name, r.state]), [['leaf1', 'disconnected']]);
+    const anonymous = await fetch(`${apiUrl}/api/v1/routers`);
+    assert.equal(anonymous.status, 401);
 
     run.child.kill('SIGTERM');
     assert.equal(await run.exit, 0, run.err());
