@@ -19,26 +19,15 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, stringify } from 'y
 import type { Node as YamlNode } from 'yaml';
 import { formatHostPort, parseCidr, parseHostPort } from './net.js';
 import type { Cidr, HostPort } from './net.js';
+// First: the alerts' schema fragment (imported below) builds its keys with ConfigKey while this
+// module is still being evaluated, so ConfigKey lives in its own module, evaluated before it.
+import { ConfigKey } from './config-key.js';
+import type { ConfigKind, Parsed } from './config-key.js';
+import { alertsConfigSchema } from '../analyzer/alerts/options.js';
+import { validate as validateCron } from 'node-cron';
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
-
-/** How one key's value is read (from YAML or from environment text) and shown (docs, example). */
-export interface ConfigKind<T> {
-  /** Shown in the reference: "HOST:PORT", "integer ≥ 1". */
-  readonly type: string;
-  fromYaml(raw: unknown): Parsed<T>;
-  fromText(text: string): Parsed<T>;
-  /** The value as plain YAML data (for the example file and the reference). */
-  toYaml(v: T): unknown;
-}
-
-export class ConfigKey<T> {
-  constructor(
-    readonly kind: ConfigKind<T>,
-    readonly defaultValue: T,
-    readonly description: string,
-  ) {}
-}
+export { ConfigKey } from './config-key.js';
+export type { ConfigKind, Parsed } from './config-key.js';
 
 function key<T>(kind: ConfigKind<T>, defaultValue: T, description: string): ConfigKey<T> {
   return new ConfigKey(kind, defaultValue, description);
@@ -206,6 +195,41 @@ const optionalHttpUrl: ConfigKind<string> = {
   toYaml: (v) => v,
 };
 
+/** A list of names from a fixed set (env: comma-separated); duplicates folded. */
+function listOf<const T extends string>(values: readonly T[]): ConfigKind<readonly T[]> {
+  const what = `a list of ${values.join(', ')}`;
+  const kind: ConfigKind<readonly T[]> = {
+    type: `list of ${values.join(' | ')} (env: comma-separated)`,
+    fromYaml: (raw) => {
+      if (raw === null) return good([]);
+      if (!Array.isArray(raw)) return bad(what);
+      const out: T[] = [];
+      for (const item of raw as unknown[]) {
+        const v = values.find((x) => x === (typeof item === 'string' ? item.trim() : item));
+        if (v === undefined) return bad(`${what}; ${JSON.stringify(item)} is not one`);
+        if (!out.includes(v)) out.push(v);
+      }
+      return good(out);
+    },
+    fromText: (t) => kind.fromYaml(t.trim() === '' ? [] : t.split(',')),
+    toYaml: (v) => [...v],
+  };
+  return kind;
+}
+
+/** A cron schedule (5 fields, or 6 with seconds first), evaluated in UTC; "" disables the job. */
+const cronSchedule: ConfigKind<string> = {
+  type: 'cron "m h dom mon dow" (UTC), or "" to disable',
+  fromYaml: (raw) => (raw === null || raw === '' ? good('') : typeof raw === 'string' ? cronSchedule.fromText(raw) : bad('a cron schedule such as "*/10 * * * *"')),
+  fromText: (t) => {
+    const v = t.trim().replace(/\s+/g, ' ');
+    if (v === '') return good('');
+    const fields = v.split(' ').length;
+    return (fields === 5 || fields === 6) && validateCron(v) ? good(v) : bad('a cron schedule such as "*/10 * * * *" (minute hour day-of-month month day-of-week, UTC)');
+  },
+  toYaml: (v) => v,
+};
+
 /** One API bearer token as configured: its SHA-256 (never the token), its scope, a name for logs. */
 export interface ApiTokenEntry {
   readonly name: string;
@@ -363,6 +387,70 @@ export const configSchema = {
       cert: key(text('a file path', 'file path, or ""'), '', 'PEM certificate (chain) to serve HTTPS with api.tls.key; "" serves plain HTTP.'),
       key: key(text('a file path', 'file path, or ""'), '', 'PEM private key of api.tls.cert.'),
     },
+  },
+  analyzer: {
+    inventory: key(
+      text('a file path', 'file path, or ""'),
+      '',
+      'Inventory file (clusters, nodes, routers, peers with max-prefix and dampening; docs/analyzer.md), reloaded when it changes; "" runs without one (no leak checks, limits only from BMP stats).',
+    ),
+    group: key(nonEmptyString('a consumer group name'), 'ribwatch-analyzer', 'Kafka consumer group of `ribwatch analyzer`; one analyzer per group (its detectors hold per-peer state), separate from the writers\' group.'),
+    maxWaitMs: key(integer(1, 60_000, 'an integer from 1 to 60000'), 200, 'The analyzer takes a batch from the bus once its oldest record has waited this many milliseconds (detection latency).'),
+    detectors: key(
+      listOf(['prefix-flap', 'session-flap', 'rfd', 'leaks', 'prefix-limit'] as const),
+      ['prefix-flap', 'session-flap', 'rfd', 'leaks', 'prefix-limit'],
+      'Stream detectors that run: prefix-flap, session-flap, rfd (route-flap dampening), leaks (against the inventory), prefix-limit.',
+    ),
+    tickSeconds: key(integer(1, 3600, 'an integer from 1 to 3600'), 1, 'How often the detectors do their time-based work (clearing after quiet periods, reuse, eviction).'),
+    maxPathKeys: key(integer(1000, 100_000_000, 'an integer from 1000 to 100000000'), 2_000_000, 'Per-path state cap of the prefix-flap and dampening detectors (least recently used dropped beyond it).'),
+    maxPeerKeys: key(integer(100, 10_000_000, 'an integer from 100 to 10000000'), 100_000, 'Cap on per-peer state (session flaps, prefix-limit families) and on leak sightings.'),
+    flap: {
+      windowSeconds: key(integer(10, 86_400, 'an integer from 10 to 86400'), 600, 'Sliding window in which withdraw/re-announce cycles and attribute changes of one path are counted.'),
+      warning: key(integer(1, 100_000, 'a positive integer'), 5, 'Flaps of one path in the window for a warning prefix-flap alert.'),
+      critical: key(integer(1, 100_000, 'a positive integer'), 20, 'Flaps of one path in the window for a critical prefix-flap alert.'),
+    },
+    sessionFlap: {
+      windowSeconds: key(integer(10, 86_400, 'an integer from 10 to 86400'), 900, 'Sliding window in which Peer Down/Up cycles of one BGP session are counted.'),
+      warning: key(integer(1, 10_000, 'a positive integer'), 2, 'Session flaps in the window for a warning session-flap alert.'),
+      critical: key(integer(1, 10_000, 'a positive integer'), 5, 'Session flaps in the window for a critical session-flap alert.'),
+    },
+    prefixLimit: {
+      warningPercent: key(integer(1, 100, 'a percentage from 1 to 100'), 75, 'Received prefixes, as a percentage of the peer\'s max-prefix, that raise a warning prefix-limit alert.'),
+      criticalPercent: key(integer(1, 100, 'a percentage from 1 to 100'), 90, 'Received prefixes, as a percentage of the peer\'s max-prefix, that raise a critical prefix-limit alert.'),
+    },
+    rfd: {
+      views: key(
+        listOf(['adj-in-pre', 'adj-in-post', 'loc-rib', 'adj-out-pre', 'adj-out-post'] as const),
+        ['adj-in-pre', 'adj-in-post'],
+        'RIB views the dampening model follows, in order of preference per peer (pre-policy Adj-RIB-In is what the router\'s own damping sees).',
+      ),
+      defaultProfile: key(
+        oneOf(['cisco', 'juniper', 'frr', 'rfc7196', 'none'] as const),
+        'cisco',
+        'Dampening profile for eBGP peers whose inventory entry names none; none models only the peers the inventory gives a profile.',
+      ),
+    },
+    audit: {
+      leaks: key(cronSchedule, '*/10 * * * *', 'When the leak audit checks the current RIB in ClickHouse against the inventory (catches what the stream missed, e.g. across a restart).'),
+      prefixLimit: key(cronSchedule, '*/5 * * * *', 'When the prefix-limit audit counts each peer\'s current routes in ClickHouse against its max-prefix.'),
+      startDelaySeconds: key(integer(0, 86_400, 'an integer from 0 to 86400'), 20, 'The leak and prefix-limit audits also run once this long after start (0: only on their schedules).'),
+      maxRows: key(integer(1000, 100_000_000, 'an integer from 1000 to 100000000'), 1_000_000, 'Most RIB rows one audit reads (LIMIT); a larger RIB is audited in part and the log says so.'),
+      retention: key(cronSchedule, '17 3 * * *', 'When retention runs: route_updates partitions wholly past store.retentionDays are dropped, and resolved alerts past audit.resolvedAlertsDays deleted.'),
+      resolvedAlertsDays: key(integer(1, 36_500, 'whole days from 1 to 36500'), 90, 'Resolved alerts older than this many days are deleted by the retention job.'),
+      digest: key(cronSchedule, '0 8 * * *', 'When the daily digest goes to Slack and the webhook: open alerts by kind and severity, top flapping prefixes, prefix-limit headroom.'),
+    },
+  },
+  // The alerts' own fragment (analyzer/alerts/options.ts): alerts, slack, webhook. Getters, read
+  // when the schema is walked, because that module may still be evaluating when this one is (it
+  // imports ConfigKey through here).
+  get alerts() {
+    return alertsConfigSchema.alerts;
+  },
+  get slack() {
+    return alertsConfigSchema.slack;
+  },
+  get webhook() {
+    return alertsConfigSchema.webhook;
   },
 };
 

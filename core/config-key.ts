@@ -1,0 +1,27 @@
+/**
+ * The configuration schema's building blocks (a key, its kind, a parse result), apart from
+ * core/config.ts so that schema fragments defined next to the code they configure (the alerts'
+ * `alertsConfigSchema`) can build their keys before core/config.ts itself is evaluated: config.ts
+ * imports those fragments, and they import these classes, so the classes must not live in the
+ * module that is still being evaluated. core/config.ts re-exports everything here.
+ */
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
+
+/** How one key's value is read (from YAML or from environment text) and shown (docs, example). */
+export interface ConfigKind<T> {
+  /** Shown in the reference: "HOST:PORT", "integer ≥ 1". */
+  readonly type: string;
+  fromYaml(raw: unknown): Parsed<T>;
+  fromText(text: string): Parsed<T>;
+  /** The value as plain YAML data (for the example file and the reference). */
+  toYaml(v: T): unknown;
+}
+
+export class ConfigKey<T> {
+  constructor(
+    readonly kind: ConfigKind<T>,
+    readonly defaultValue: T,
+    readonly description: string,
+  ) {}
+}
