@@ -248,7 +248,12 @@ export class Writer {
       const m = this.marks.get(x);
       if (m && (last.get(x) ?? 0) > Math.max(m.route_updates, m.routers, m.peer_events, m.bmp_stats)) this.marks.delete(x);
     }
-    for (const r of batch.records) if (r.type === 'router_down') this.synced.delete(r.session);
+    // A session ends with its router_down: forget it (nothing of it follows).
+    for (const r of batch.records) {
+      if (r.type !== 'router_down') continue;
+      this.synced.delete(r.session);
+      this.marks.delete(r.session);
+    }
     this.stats.batches++;
     this.stats.records += batch.records.length;
     this.stats.lastBatchMs = performance.now() - t0;
