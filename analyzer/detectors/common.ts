@@ -9,9 +9,16 @@ import type { BusRecord, PeerDownRecord, PeerRef, RouteAttributes } from '../../
 import type { Inventory, InventoryPeer, InventoryRouter } from '../../core/inventory.js';
 import type { RibView } from '@ribwatch/bmp-parser';
 
-/** Milliseconds since the epoch of a record's arrival time. */
+let lastTime = '';
+let lastTimeMs = 0;
+
+/** Milliseconds since the epoch of a record's arrival time (each record passes every detector: parse once). */
 export function eventMs(r: { readonly time: string }): number {
-  return Date.parse(r.time);
+  if (r.time !== lastTime) {
+    lastTime = r.time;
+    lastTimeMs = Date.parse(r.time);
+  }
+  return lastTimeMs;
 }
 
 export function iso(ms: number): string {
@@ -20,7 +27,9 @@ export function iso(ms: number): string {
 
 /**
  * A Map with a size cap, least recently used first out, and idle eviction. Touching re-inserts the
- * key so Map order is LRU order.
+ * key so Map order is LRU order — but only when the entry was last touched more than
+ * `reorderAfterMs` before (event time): a Map delete+insert per touch is the hot path's main cost,
+ * and LRU order at one-minute granularity is all the cap and idle eviction need.
  */
 export class BoundedMap<K, V extends { lastMs: number }> {
   private readonly m = new Map<K, V>();
@@ -31,6 +40,7 @@ export class BoundedMap<K, V extends { lastMs: number }> {
     readonly cap: number,
     /** Called for each evicted entry (a detector may need to clear an alert it was holding). */
     private readonly onEvict?: (key: K, value: V) => void,
+    private readonly reorderAfterMs = 60_000,
   ) {}
 
   get size(): number {
@@ -41,10 +51,10 @@ export class BoundedMap<K, V extends { lastMs: number }> {
     return this.m.get(key);
   }
 
-  /** Get and mark as most recently used. */
-  touch(key: K): V | undefined {
+  /** Get and mark as most recently used at `nowMs` (the caller then sets `lastMs`). */
+  touch(key: K, nowMs: number): V | undefined {
     const v = this.m.get(key);
-    if (v !== undefined) {
+    if (v !== undefined && nowMs - v.lastMs > this.reorderAfterMs) {
       this.m.delete(key);
       this.m.set(key, v);
     }
@@ -70,8 +80,11 @@ export class BoundedMap<K, V extends { lastMs: number }> {
   /** Drops entries not touched since `beforeMs` (oldest first; stops at the first recent one). */
   evictIdle(beforeMs: number, keep?: (v: V) => boolean): number {
     let n = 0;
+    // Order is LRU to within reorderAfterMs: stop only well past the cut.
+    const stop = beforeMs + this.reorderAfterMs;
     for (const [k, v] of this.m) {
-      if (v.lastMs >= beforeMs) break;
+      if (v.lastMs >= stop) break;
+      if (v.lastMs >= beforeMs) continue;
       if (keep?.(v)) continue;
       this.m.delete(k);
       this.evicted++;
@@ -114,8 +127,17 @@ export function fnv1a(text: string): number {
  * The attributes that make a path "different" for RFC 2439 (an implicit withdraw replaced by
  * different attributes). All of them, as the router received them.
  */
+let lastAttrs: RouteAttributes | null = null;
+let lastFingerprint = 0;
+
 export function attributesFingerprint(a: RouteAttributes | null): number {
-  return a === null ? 0 : fnv1a(JSON.stringify(a));
+  if (a === null) return 0;
+  // Several detectors ask for the same record's attributes in a row.
+  if (a !== lastAttrs) {
+    lastAttrs = a;
+    lastFingerprint = fnv1a(JSON.stringify(a));
+  }
+  return lastFingerprint;
 }
 
 /** The origin AS: the last AS of the path when it is a plain AS (not an AS_SET); null when none. */

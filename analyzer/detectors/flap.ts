@@ -42,7 +42,7 @@ interface PathState {
   attr: number;
   gen: number;
   /** Changes inside the window (bounded): w withdrawal, a attribute change (flaps), r re-advertisement. */
-  events: { t: number; k: 'w' | 'a' | 'r' }[];
+  events: PathEvent[];
   level: 0 | 1 | 2;
   openedMs: number;
   lastFlapMs: number;
@@ -51,6 +51,10 @@ interface PathState {
 }
 
 const LEVEL_SEVERITY: readonly Severity[] = ['info', 'warning', 'critical'];
+
+type PathEvent = { t: number; k: 'w' | 'a' | 'r' };
+/** Shared by every path that never changed (most of them): replaced by an own array at the first change. */
+const NO_EVENTS: PathEvent[] = [];
 
 /** Generation per (router, peer): a new BGP or BMP session makes the old presence unknown. */
 class Generations {
@@ -152,7 +156,7 @@ export class PrefixFlapDetector implements Detector {
     const out: Observation[] = [];
     for (const w of r.withdrawn) {
       const key = `${base}${w.prefix}|${w.path_id ?? ''}`;
-      const s = this.paths.touch(key);
+      const s = this.paths.touch(key, t);
       if (!s) continue;
       s.lastMs = t;
       if (s.gen !== gen || !s.announced) continue; // stale: not announced in this session
@@ -164,7 +168,7 @@ export class PrefixFlapDetector implements Detector {
       const attr = attributesFingerprint(r.attributes);
       for (const a of r.announced) {
         const key = `${base}${a.prefix}|${a.path_id ?? ''}`;
-        const s = this.paths.touch(key);
+        const s = this.paths.touch(key, t);
         if (!s) {
           this.paths.set(key, newPath(t, attr, gen, r.rib));
           continue;
@@ -189,10 +193,12 @@ export class PrefixFlapDetector implements Detector {
     let i = 0;
     while (i < s.events.length && (s.events[i]?.t ?? 0) <= from) i++;
     if (i > 0) s.events.splice(0, i);
+    if (s.events.length === 0) s.events = NO_EVENTS;
   }
 
   private change(key: string, s: PathState, t: number, k: 'w' | 'a' | 'r', rib: RibView, out: Observation[]): void {
     s.rib = rib;
+    if (s.events === NO_EVENTS) s.events = [];
     s.events.push({ t, k });
     this.prune(s, t);
     // Counting far past the critical threshold changes nothing: keep the array bounded.
@@ -224,6 +230,7 @@ export class PrefixFlapDetector implements Detector {
         this.prune(s, nowMs);
         out.push(this.observation(key, s, nowMs, false));
         s.level = 0;
+        if (s.events.length === 0) s.events = NO_EVENTS;
         this.active.delete(key);
       }
     }
@@ -279,7 +286,7 @@ export class PrefixFlapDetector implements Detector {
 }
 
 function newPath(t: number, attr: number, gen: number, rib: RibView): PathState {
-  return { lastMs: t, announced: true, attr, gen, events: [], level: 0, openedMs: 0, lastFlapMs: 0, lastEmitMs: -Infinity, rib };
+  return { lastMs: t, announced: true, attr, gen, events: NO_EVENTS, level: 0, openedMs: 0, lastFlapMs: 0, lastEmitMs: -Infinity, rib };
 }
 
 function flapCount(s: PathState): number {
@@ -352,7 +359,7 @@ export class SessionFlapDetector implements Detector {
 
   private state(router: string, peer: string, t: number, asn: number): SessionState {
     const k = `${router}|${peer}`;
-    let s = this.sessions.touch(k);
+    let s = this.sessions.touch(k, t);
     if (!s) {
       s = { lastMs: t, events: [], level: 0, lastEmitMs: -Infinity, lastFlapMs: 0, lastReason: '', up: false, peerAsn: asn };
       this.sessions.set(k, s);

@@ -128,7 +128,7 @@ export class PrefixLimitDetector implements Detector {
 
   private peer(router: string, peer: string, t: number): PeerState {
     const k = `${router}|${peer}`;
-    let s = this.peers.touch(k);
+    let s = this.peers.touch(k, t);
     if (!s) {
       s = { lastMs: t, up: true, upSinceMs: t, teardown: false, teardownMs: 0, totalCount: null, totalHeadroom: null };
       this.peers.set(k, s);
@@ -139,7 +139,7 @@ export class PrefixLimitDetector implements Detector {
 
   private family(router: string, peer: string, afi: string, t: number): FamilyState {
     const k = `${router}|${peer}|${afi}`;
-    let s = this.families.touch(k);
+    let s = this.families.touch(k, t);
     if (!s) {
       s = { lastMs: t, prefixes: new Set(), ribSeen: false, capped: false, statsCount: null, headroom: null, level: 0, forecastWarned: false, lastEmitMs: -Infinity, lastEmitCount: -1, samples: [], reachedMs: -Infinity, dumping: false };
       this.families.set(k, s);

@@ -46,12 +46,17 @@ const enum Level {
   Suppressed = 2,
 }
 
-interface PathState {
+/** What every tracked path costs: presence, valid only for the generation it was seen in. */
+interface Presence {
   lastMs: number;
-  /** Presence, valid only for the generation it was seen in. */
   announced: boolean;
   attr: number;
   gen: number;
+  /** Damping state, from the first penalty until forgotten (most paths never flap). */
+  d: PathState | null;
+}
+
+interface PathState {
   /** Penalty P as of tMs. */
   p: number;
   tMs: number;
@@ -84,7 +89,7 @@ export class RfdDetector implements Detector {
   readonly name = 'rfd';
   private readonly dir: RouterDirectory;
   private readonly views: ViewSelector;
-  private readonly paths: BoundedMap<string, PathState>;
+  private readonly paths: BoundedMap<string, Presence>;
   /** Keys with a penalty > 0 or an alert: the only ones tick() looks at. */
   private readonly live = new Set<string>();
   /** Clears owed for alerts whose state the cap evicted; emitted with the next onRecord/tick. */
@@ -100,10 +105,10 @@ export class RfdDetector implements Detector {
   constructor(inventory: Inventory = Inventory.empty(), opts: RfdOptions = {}) {
     this.dir = new RouterDirectory(inventory);
     this.views = new ViewSelector(opts.views ?? ['adj-in-pre', 'adj-in-post']);
-    this.paths = new BoundedMap(opts.maxKeys ?? 2_000_000, (k, s) => {
+    this.paths = new BoundedMap<string, Presence>(opts.maxKeys ?? 2_000_000, (k, s) => {
       this.live.delete(k);
       // An alert must not hang open because its state was pushed out by the cap.
-      if (s.level !== Level.None && s.params) this.owed.push(this.clear(k, s, s.lastMs, 'decayed'));
+      if (s.d && s.d.level !== Level.None && s.d.params) this.owed.push(this.clear(k, s.d, s.lastMs, 'decayed'));
     });
     const d = opts.defaultProfile === undefined ? 'cisco' : opts.defaultProfile;
     this.defaultParams = d === null ? null : typeof d === 'string' ? DAMPENING_PROFILES[d] : d;
@@ -197,7 +202,7 @@ export class RfdDetector implements Detector {
     const out: Observation[] = [];
     for (const w of r.withdrawn) {
       const key = `${base}${w.prefix}|${w.path_id ?? ''}`;
-      const s = this.paths.touch(key);
+      const s = this.paths.touch(key, t);
       if (!s) continue; // never announced: a stale withdrawal, a no-op
       s.lastMs = t;
       // Not announced in this session (FRR flushes the old session's withdrawals after the new
@@ -205,24 +210,18 @@ export class RfdDetector implements Detector {
       if (s.gen !== gen || !s.announced) continue;
       s.announced = false;
       if (r.dump) continue;
-      s.params = prof.params;
-      s.profileSource = prof.source;
-      this.penalize(key, s, t, prof.params.withdrawal, true, out);
+      this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.withdrawal, true, out);
     }
     if (r.announced.length > 0) {
       const attr = attributesFingerprint(r.attributes);
       for (const a of r.announced) {
         const key = `${base}${a.prefix}|${a.path_id ?? ''}`;
-        let s = this.paths.touch(key);
+        let s = this.paths.touch(key, t);
         if (!s) {
-          s = newState(t, attr, gen, prof.params, prof.source, r.rib);
-          this.paths.set(key, s);
+          this.paths.set(key, { lastMs: t, announced: true, attr, gen, d: null });
           continue; // a first announcement adds nothing
         }
         s.lastMs = t;
-        s.params = prof.params;
-        s.profileSource = prof.source;
-        s.rib = r.rib;
         const known = s.gen === gen;
         const wasAnnounced = known && s.announced;
         const changed = s.attr !== attr;
@@ -230,11 +229,20 @@ export class RfdDetector implements Detector {
         s.attr = attr;
         s.gen = gen;
         if (r.dump || !known) continue; // a (re-)dump: no churn, no penalty
-        if (!wasAnnounced) this.penalize(key, s, t, prof.params.readvertisement, false, out);
-        else if (changed) this.penalize(key, s, t, prof.params.attributeChange, true, out);
+        if (!wasAnnounced) this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.readvertisement, false, out);
+        else if (changed) this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.attributeChange, true, out);
       }
     }
     return out;
+  }
+
+  /** The path's damping state, created at its first penalty, with the peer's current profile. */
+  private damp(pres: Presence, t: number, params: DampeningParams, source: 'inventory' | 'default', rib: RibView): PathState {
+    const d = (pres.d ??= newState(t, params, source, rib));
+    d.params = params;
+    d.profileSource = source;
+    d.rib = rib;
+    return d;
   }
 
   /** Decay to t, forget or reuse as due, add the increment, clip, check suppression, report. */
@@ -320,8 +328,9 @@ export class RfdDetector implements Detector {
   tick(nowMs: number = this.clock()): Observation[] {
     const out: Observation[] = this.owed.splice(0);
     for (const key of this.live) {
-      const s = this.paths.get(key);
-      if (!s?.params) {
+      const pres = this.paths.get(key);
+      const s = pres?.d;
+      if (!pres || !s?.params) {
         this.live.delete(key);
         continue;
       }
@@ -338,23 +347,24 @@ export class RfdDetector implements Detector {
         s.level = Level.None;
       }
       if (!s.suppressed && p < params.reuse / 2) {
-        s.p = 0;
-        s.tMs = nowMs;
-        s.flaps = 0;
-        s.cycles = 0;
-        s.cycleStartMs = NaN;
-        s.cycleInc = 0;
+        // Forgotten (R/2): only presence remains.
+        pres.d = null;
         this.live.delete(key);
       }
     }
-    if (Number.isFinite(this.idleMs)) this.paths.evictIdle(nowMs - this.idleMs, (s) => s.level !== Level.None || s.p > 0);
+    if (Number.isFinite(this.idleMs)) this.paths.evictIdle(nowMs - this.idleMs, (s) => s.d !== null && (s.d.level !== Level.None || s.d.p > 0));
     return out;
   }
 
   /** The model's state of one path at `atMs` (decayed), or undefined when it holds none. */
   inspect(router: string, peer: string, afiSafi: string, prefix: string, pathId: number | null = null, atMs?: number, rd: string | null = null): PenaltyView | undefined {
-    const s = this.paths.get(`${router}|${peer}|${rd ?? ''}|${afiSafi}|${prefix}|${pathId ?? ''}`);
-    if (!s?.params) return undefined;
+    const pres = this.paths.get(`${router}|${peer}|${rd ?? ''}|${afiSafi}|${prefix}|${pathId ?? ''}`);
+    if (!pres) return undefined;
+    const s = pres.d;
+    if (!s?.params) {
+      const params = this.profile(router, peer).params;
+      return params ? { penalty: 0, suppressed: false, flaps: 0, reuseAtMs: null, params } : undefined;
+    }
     const params = s.params;
     const hMs = params.halfLifeSeconds * 1000;
     const at = atMs ?? s.tMs;
@@ -448,12 +458,8 @@ export class RfdDetector implements Detector {
   }
 }
 
-function newState(t: number, attr: number, gen: number, params: DampeningParams, source: 'inventory' | 'default', rib: RibView): PathState {
+function newState(t: number, params: DampeningParams, source: 'inventory' | 'default', rib: RibView): PathState {
   return {
-    lastMs: t,
-    announced: true,
-    attr,
-    gen,
     p: 0,
     tMs: t,
     flaps: 0,
