@@ -355,6 +355,11 @@ export const configSchema = {
       'Routes of a reconnected router still stale after this many seconds without re-dump activity are withdrawn (synthetic rows).',
     ),
     countsIntervalSeconds: key(integer(0, 86_400, 'an integer from 0 to 86400'), 60, 'How often prefix counts per peer are snapshotted for routers that changed; 0 disables.'),
+    metricsListen: key(
+      optionalHostPort,
+      { host: '127.0.0.1', port: 9109 },
+      'Address of `ribwatch writer`\'s Prometheus /metrics endpoint (batches, rows, lag); "" disables it. `ribwatch run` serves these on collector.metricsListen.',
+    ),
   },
   api: {
     listen: key(
