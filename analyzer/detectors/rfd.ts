@@ -216,7 +216,7 @@ export class RfdDetector implements Detector {
       const attr = attributesFingerprint(r.attributes);
       for (const a of r.announced) {
         const key = `${base}${a.prefix}|${a.path_id ?? ''}`;
-        let s = this.paths.touch(key, t);
+        const s = this.paths.touch(key, t);
         if (!s) {
           this.paths.set(key, { lastMs: t, announced: true, attr, gen, d: null });
           continue; // a first announcement adds nothing
