@@ -10,7 +10,8 @@
  *   t = 20 s  leaf1 lets the pod supernet through to border1, which sends it to the upstream
  *   t = 25 s  node6 (max-prefix 100) grows from 60 to 80 prefixes (prefix-limit warning, 75 %)
  *   t = 35 s  node6 grows to 95 (critical, 90 %)
- *   t = 45 s  leaf2 tears node6 down: Peer Down, NOTIFICATION Cease / Maximum Number of Prefixes Reached
+ *   t = 45 s  node6 sends its 101st prefix; leaf2 tears it down: Peer Down, NOTIFICATION Cease /
+ *             Maximum Number of Prefixes Reached
  *   then      steady state: Statistics Reports every 15 s, nothing else
  */
 import { community } from './messages.js';
@@ -52,7 +53,18 @@ export interface DemoStory {
     readonly atS: number;
     readonly border: { readonly router: string; readonly fromPeer: string; readonly toPeer: string; readonly prefix: string; readonly atS: number };
   };
-  readonly pressure: { readonly router: string; readonly peer: string; readonly node: string; readonly limit: number; readonly counts: readonly number[]; readonly atS: readonly number[]; readonly teardownAtS: number };
+  readonly pressure: {
+    readonly router: string;
+    readonly peer: string;
+    readonly node: string;
+    readonly limit: number;
+    /** IPv4 counts at the dump and after each growth step. */
+    readonly counts: readonly number[];
+    readonly atS: readonly number[];
+    /** The count that crosses the limit, announced just before the teardown. */
+    readonly overflow: number;
+    readonly teardownAtS: number;
+  };
   /** Scenario time of the last scripted change; after it only Statistics Reports. */
   readonly endS: number;
   /** Statistics Report period, scenario seconds. */
@@ -77,6 +89,8 @@ const TEARDOWN_AT_S = 45;
 const STATS_EVERY_S = 15;
 /** node6's IPv4 count: its PodCIDR plus LoadBalancer /32s. */
 const PRESSURE_COUNTS = [60, 80, 95] as const;
+/** The count whose UPDATE crosses the limit and gets the session torn down. */
+const OVERFLOW_COUNT = NODE_MAX_PREFIX + 1;
 /** LoadBalancer /32s per ordinary node. */
 const LB_PER_NODE = 2;
 /** The leafs' community on LoadBalancer routes (what the Cilium advertisement sets). */
@@ -134,6 +148,7 @@ export function demoPlan(seed = 1, sources: Readonly<Record<string, string>> = {
   const pressureNode = 'node6';
   for (const n of DEMO_NODES) lbs.set(n.name, take(n.name === pressureNode ? (PRESSURE_COUNTS[0] ?? 60) - 1 : LB_PER_NODE));
   const growth = [take((PRESSURE_COUNTS[1] ?? 80) - (PRESSURE_COUNTS[0] ?? 60)), take((PRESSURE_COUNTS[2] ?? 95) - (PRESSURE_COUNTS[1] ?? 80))];
+  const overflow = take(OVERFLOW_COUNT - (PRESSURE_COUNTS[2] ?? 95));
 
   const initial = new Map<string, Map<string, Partial<Record<View, readonly Route[]>>>>();
   for (const r of routers) {
@@ -214,7 +229,8 @@ export function demoPlan(seed = 1, sources: Readonly<Record<string, string>> = {
     steps.push({ atS, router: n6.leaf, op: 'announce', peer: n6.name, routes: nodeRoutes(n6, g).slice(2), views: ['pre', 'post'], note: `prefix-limit pressure: ${n6.name} now sends ${PRESSURE_COUNTS[i + 1]} IPv4 prefixes (max-prefix ${NODE_MAX_PREFIX})` });
     steps.push({ atS, router: n6.leaf, op: 'stats', peer: n6.name });
   });
-  steps.push({ atS: TEARDOWN_AT_S, router: n6.leaf, op: 'max-prefix-teardown', peer: n6.name, afi: 1, limit: NODE_MAX_PREFIX, note: `${n6.leaf} tears ${n6.name} down: Cease / Maximum Number of Prefixes Reached` });
+  steps.push({ atS: TEARDOWN_AT_S, router: n6.leaf, op: 'announce', peer: n6.name, routes: nodeRoutes(n6, overflow).slice(2), views: ['pre', 'post'] });
+  steps.push({ atS: TEARDOWN_AT_S, router: n6.leaf, op: 'max-prefix-teardown', peer: n6.name, afi: 1, limit: NODE_MAX_PREFIX, note: `${n6.name} sends its ${OVERFLOW_COUNT}th prefix; ${n6.leaf} tears it down: Cease / Maximum Number of Prefixes Reached` });
 
   steps.sort((a, b) => a.atS - b.atS);
   const story: DemoStory = {
@@ -229,7 +245,7 @@ export function demoPlan(seed = 1, sources: Readonly<Record<string, string>> = {
       atS: LEAK_AT_S,
       border: { router: border.name, fromPeer: fromLeaf1?.address ?? '', toPeer: upstream?.address ?? '', prefix: POD_SUPERNET, atS: BORDER_LEAK_AT_S },
     },
-    pressure: { router: n6.leaf, peer: n6.address, node: n6.name, limit: NODE_MAX_PREFIX, counts: PRESSURE_COUNTS, atS: PRESSURE_AT_S, teardownAtS: TEARDOWN_AT_S },
+    pressure: { router: n6.leaf, peer: n6.address, node: n6.name, limit: NODE_MAX_PREFIX, counts: PRESSURE_COUNTS, atS: PRESSURE_AT_S, overflow: OVERFLOW_COUNT, teardownAtS: TEARDOWN_AT_S },
     endS: TEARDOWN_AT_S,
     statsEveryS: STATS_EVERY_S,
   };

@@ -25,7 +25,7 @@ Statistics Reports every 15 s). Within the first minute (at --speed 1):
   15 s  node2 announces node1's PodCIDR and a /32 pod IP (pod CIDR leak)
   20 s  the pod supernet reaches border1 and its upstream
   25 s  node6 grows from 60 to 80 prefixes of its max-prefix 100, 35 s to 95
-  45 s  leaf2 tears node6 down: NOTIFICATION Cease / Maximum Number of Prefixes Reached
+  45 s  node6 sends a 101st: leaf2 tears it down, NOTIFICATION Cease / Maximum Number of Prefixes Reached
 
 then statistics only, until --seconds pass or SIGINT/SIGTERM (Termination is sent on stop).
 

@@ -172,13 +172,14 @@ test('demo fabric through a real collector: sessions, flaps, leaks, pressure and
   const atBorder = routes(records, (r) => r.router === '127.0.11.254' && r.announced.some((a) => a.prefix === '10.244.0.0/16'));
   assert.deepEqual(atBorder.map((r) => `${r.peer.address} ${r.rib}`).sort(), ['172.31.0.1 adj-in-post', '172.31.0.1 adj-in-pre', '203.0.113.1 adj-out-post']);
 
-  // (c) Prefix-limit pressure: node6's IPv4 count 60 -> 80 -> 95 in routes and in stats, then Cease/1.
+  // (c) Prefix-limit pressure: node6's IPv4 count 60 -> 80 -> 95 in routes and in stats, then 101 and Cease/1.
   const p = story.pressure;
   const n6post = routes(records, (r) => r.router === '127.0.11.2' && r.peer.address === p.peer && r.rib === 'adj-in-post' && r.afi_safi === 'ipv4-unicast');
   const dumped = n6post.filter((r) => r.dump).reduce((n, r) => n + r.announced.length, 0);
   const grown = n6post.filter((r) => !r.dump).map((r) => r.announced.length);
   assert.equal(dumped, 60);
-  assert.deepEqual(grown, [20, 15]);
+  assert.deepEqual(grown, [20, 15, 6]);
+  assert.equal(p.overflow, 101);
   const n6stats = of('stats')
     .filter((s) => s.router === '127.0.11.2' && s.peer.address === p.peer)
     .map((s) => Number(s.counters.find((c) => c.type === 9 && c.afi_safi === 'ipv4-unicast')?.value));
@@ -228,7 +229,8 @@ test('demo fabric through a real collector: sessions, flaps, leaks, pressure and
   assert.equal(facts('prefix-limit', 'warning')['received'], 80);
   assert.equal(facts('prefix-limit', 'critical')['received'], 95);
   assert.equal(facts('prefix-limit', 'critical')['limit'], 100);
-  assert.equal(facts('max-prefix-teardown', 'critical')['received'], 95);
+  assert.equal(facts('max-prefix-teardown', 'critical')['received'], 101);
+  assert.equal(facts('max-prefix-teardown', 'critical')['limit'], 100);
   const mis = obs.find((o) => o.kind === 'pod-cidr-leak' && o.subject.prefix === story.leak.misOrigin);
   assert.match(String(mis?.facts['reasons']), /node1's PodCIDR 10\.244\.1\.0\/24 is announced by node node2/);
   const more = obs.find((o) => o.kind === 'pod-cidr-leak' && o.subject.prefix === story.leak.podIp);
