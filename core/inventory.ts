@@ -58,6 +58,12 @@ export const DAMPENING_PROFILES: Readonly<Record<DampeningProfileName, Dampening
   rfc7196: { profile: 'rfc7196', halfLifeSeconds: 15 * MIN, reuse: 750, suppress: 6000, maxSuppressSeconds: 15 * MIN * Math.log2(50000 / 750), withdrawal: 1000, readvertisement: 0, attributeChange: 500, maxPenalty: 50000 },
 };
 
+/**
+ * `dampening: none` (or `false`): the router does not damp this peer (GoBGP, BIRD, most fabrics);
+ * nothing is modelled for it, whatever the analyzer's default profile.
+ */
+export const NO_DAMPENING: DampeningParams = Object.freeze({ profile: 'none', halfLifeSeconds: 900, reuse: 750, suppress: Infinity, maxSuppressSeconds: 3600, withdrawal: 0, readvertisement: 0, attributeChange: 0, maxPenalty: 0 });
+
 /** The penalty a path can reach: min(maxPenalty, R · 2^(Tmax/H)). */
 export function dampeningCeiling(p: DampeningParams): number {
   return Math.min(p.maxPenalty, p.reuse * 2 ** (p.maxSuppressSeconds / p.halfLifeSeconds));
@@ -102,7 +108,7 @@ export interface InventoryPeer {
   readonly asn: number | null;
   /** Configured maximum per AFI/SAFI ("ipv4-unicast": 100). */
   readonly maxPrefix: Readonly<Record<string, number>>;
-  /** The upstream's damping as this router applies it; null: not modelled for this peer. */
+  /** The damping this router applies to the peer; null: unspecified; NO_DAMPENING: none. */
   readonly dampening: DampeningParams | null;
   /** Upstream/transit: pod and service ranges must never be seen towards or from it. */
   readonly external: boolean;
@@ -381,10 +387,11 @@ class Checker {
 const EXPLICIT_KEYS = ['profile', 'halfLife', 'reuse', 'suppress', 'maxSuppress', 'withdrawal', 'readvertisement', 'attributeChange', 'maxPenalty'] as const;
 
 function dampening(c: Checker, v: unknown, path: Path): DampeningParams | null {
-  if (v === undefined || v === null || v === false) return null;
+  if (v === undefined || v === null) return null;
+  if (v === false || v === 'none') return NO_DAMPENING;
   if (typeof v === 'string') {
     if ((DAMPENING_PROFILE_NAMES as readonly string[]).includes(v)) return DAMPENING_PROFILES[v as DampeningProfileName];
-    c.fail(path, `expected a profile (${DAMPENING_PROFILE_NAMES.join(', ')}) or explicit parameters`, v);
+    c.fail(path, `expected a profile (${DAMPENING_PROFILE_NAMES.join(', ')}, none) or explicit parameters`, v);
     return null;
   }
   const m = c.map(v, path, EXPLICIT_KEYS);

@@ -151,7 +151,7 @@ export class RfdDetector implements Detector {
     let v = this.profiles.get(k);
     if (!v) {
       const fromInv = this.dir.inventoryPeer(router, peer)?.dampening ?? this.dir.inventoryRouter(router)?.dampening ?? null;
-      v = fromInv ? { params: fromInv, source: 'inventory' } : { params: this.defaultParams, source: 'default' };
+      v = fromInv ? { params: fromInv.profile === 'none' ? null : fromInv, source: 'inventory' } : { params: this.defaultParams, source: 'default' };
       this.profiles.set(k, v);
     }
     return v;

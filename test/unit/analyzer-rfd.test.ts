@@ -341,7 +341,7 @@ void test('pre-policy is followed when present; post-policy only for peers witho
   assert.equal(d.inspect('127.0.0.1', other.address, 'ipv4-unicast', P)?.penalty, 1000);
 });
 
-void test('profiles come from the inventory peer, else the router; null default models only those', () => {
+void test('profiles come from the inventory peer, else the router; `none` and a null default model nothing', () => {
   const inv = parseInventory(`routers:
   - name: leaf1
     sysName: leaf1
@@ -357,6 +357,17 @@ void test('profiles come from the inventory peer, else the router; null default 
   feed(d, [rec.advance(1).withdraw(NODE1, P), rec.withdraw(n3, P)]);
   assert.equal(d.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', P)?.params.profile, 'rfc7196');
   assert.equal(d.inspect('127.0.0.1', n3.address, 'ipv4-unicast', P)?.params.profile, 'juniper');
+  // `dampening: none` on a peer: not modelled, whatever the default.
+  const off = new RfdDetector(parseInventory(`routers:
+  - name: leaf1
+    sysName: leaf1
+    role: leaf
+    peers:
+      - { address: 127.0.10.2, dampening: none }
+`));
+  const rec3 = new Rec();
+  feed(off, [rec3.routerUp(), rec3.routerInit('leaf1'), rec3.announce(NODE1, P, { dump: true }), rec3.advance(1).withdraw(NODE1, P)]);
+  assert.equal(off.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', P), undefined);
   const bare = new RfdDetector(undefined, { defaultProfile: null });
   feed(bare, [rec.announce(NODE1, P, { dump: true }), rec.advance(1).withdraw(NODE1, P)]);
   assert.equal(bare.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', P), undefined);

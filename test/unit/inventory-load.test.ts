@@ -130,7 +130,7 @@ routers:
     'inv.yaml: routers[0].role: expected one of leaf, spine, border, got "tor" (line 11)',
     'inv.yaml: routers[0].peers[0].maxPrefix.ipv4-unicast: expected a positive integer, got -1 (line 13)',
     'inv.yaml: routers[0].peers[0].maxPrefix.bogus: expected an AFI/SAFI name such as ipv4-unicast (line 13)',
-    'inv.yaml: routers[0].peers[0].dampening: expected a profile (cisco, juniper, frr, rfc7196) or explicit parameters, got "huawei" (line 13)',
+    'inv.yaml: routers[0].peers[0].dampening: expected a profile (cisco, juniper, frr, rfc7196, none) or explicit parameters, got "huawei" (line 13)',
     'inv.yaml: routers[0].peers[1].dampening.halfLife: expected a half-life in minutes > 0, got 0 (line 14)',
     'inv.yaml: routers[0].peers[1].dampening.reuse: must be below suppress (2000), got 3000 (line 14)',
   ];
