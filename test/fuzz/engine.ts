@@ -56,6 +56,8 @@ export interface Failure {
   /** The call that failed: "decodeBmpMessage", "framer.next", "records", ... */
   readonly where: string;
   readonly message: string;
+  /** Case-specific detail (not part of the signature that groups failures). */
+  readonly detail?: string;
   readonly stack?: string;
   /** The input of that call (a frame, a PDU, or a chunk sequence's bytes). */
   readonly bytes: Uint8Array;
@@ -275,7 +277,7 @@ export class Fuzzer {
 
   // ---- checks ---------------------------------------------------------------------------
 
-  private fail(kind: FailureKind, where: string, message: string, bytes: Uint8Array, stack?: string): void {
+  private fail(kind: FailureKind, where: string, message: string, bytes: Uint8Array, stack?: string, detail?: string): void {
     const sig = `${kind} ${signature(where, message)}`;
     const prev = this.stats.failures.get(sig);
     if (prev !== undefined) {
@@ -286,6 +288,7 @@ export class Fuzzer {
       kind,
       where,
       message,
+      ...(detail !== undefined ? { detail } : {}),
       ...(stack !== undefined ? { stack } : {}),
       bytes: bytes.slice(),
       runSeed: this.stats.seed,
@@ -588,7 +591,9 @@ export class Fuzzer {
           if (ref?.ok === true) {
             const got = messageSignature(m);
             const want = messageSignature(ref.value);
-            if (got !== want) this.fail('state', 'BmpRouterState.sessionConfigFor', `decoded with another config than the Peer Ups so far call for: got ${got.slice(0, 300)}, want ${want.slice(0, 300)}`, f.frame);
+            if (got !== want) {
+              this.fail('state', 'BmpRouterState.sessionConfigFor', 'Route Monitoring decoded with another SessionConfig than the Peer Ups so far call for', f.frame, undefined, `got ${got.slice(0, 300)}\n  want ${want.slice(0, 300)}`);
+            }
           }
         }
         reference.note(m);
@@ -609,6 +614,7 @@ export class Fuzzer {
 export function describeFailure(f: Failure, maxHex = 4096): string {
   return [
     `${f.kind} in ${f.where}: ${f.message} (seen ${f.count}x)`,
+    ...(f.detail !== undefined ? [`  ${f.detail}`] : []),
     `  replay: run seed ${f.runSeed}, case ${f.caseIndex} (${f.caseKind}, case seed ${f.caseSeed}): node dist/test/fuzz/long-fuzz.js --seed ${f.runSeed} --case ${f.caseIndex}`,
     `  input (${f.bytes.length} bytes): ${toHex(f.bytes, maxHex)}`,
     ...(f.stack !== undefined ? [`  stack: ${f.stack.split('\n').join('\n    ')}`] : []),
