@@ -60,6 +60,8 @@ interface Sighting {
   lastMs: number;
   session: string;
   obsKeys: string[];
+  /** The record that announced it, to check it again against a reloaded inventory. */
+  rec: RouteRecord;
 }
 
 interface Observer {
@@ -97,11 +99,22 @@ export class LeakDetector implements Detector {
     this.pending = this.overlaps(inventory, this.clock());
   }
 
-  /** A reloaded inventory: overlap alerts are recomputed (emitted with the next onRecord/tick). */
+  /**
+   * A reloaded inventory: overlap alerts are recomputed and every current leak is checked again
+   * (a policy fixed in the inventory clears its alerts); emitted with the next onRecord/tick.
+   * Paths that were fine before and leak under the new inventory are found when next announced.
+   */
   setInventory(inv: Inventory): void {
     this.dir.setInventory(inv);
     this.asnCache = null;
-    this.pending.push(...this.overlaps(inv, this.clock()));
+    const now = this.clock();
+    this.pending.push(...this.overlaps(inv, now));
+    for (const [k, s] of [...this.sightings]) {
+      const prefix = k.split('|')[5] ?? '';
+      const findings = this.check(s.rec, prefix, s.rec.attributes);
+      if (findings.length === 0) this.unsee(k, now, this.pending);
+      else this.see(k, s.rec, prefix, findings, now, this.pending);
+    }
   }
 
   stateSize(): number {
@@ -199,7 +212,7 @@ export class LeakDetector implements Detector {
         this.dropped++;
         return;
       }
-      s = { lastMs: t, session: r.session, obsKeys: [] };
+      s = { lastMs: t, session: r.session, obsKeys: [], rec: r };
       this.sightings.set(k, s);
       const pk = `${r.router}|${r.peer.address}`;
       let set = this.byPeer.get(pk);
@@ -208,6 +221,7 @@ export class LeakDetector implements Detector {
     }
     s.lastMs = t;
     s.session = r.session;
+    s.rec = r;
     const routerName = this.dir.name(r.router);
     const next: string[] = [];
     for (const f of findings) {

@@ -233,3 +233,20 @@ void test('Adj-RIB-Out towards a node: the node is the receiver, not an announce
   const out = d.onRecord(rec.announce(NODE2, '10.244.1.0/24', { rib: 'adj-out-post', attrs: attrs({ as_path: [65001, 64512], next_hop: '127.0.10.1' }) }));
   assert.equal(out.length, 0);
 });
+
+void test('a reloaded inventory checks current leaks again: a policy fixed in the inventory clears them', () => {
+  let now = Date.parse('2026-11-21T12:00:00Z');
+  const d = new LeakDetector(INV, { clock: () => now });
+  const { rec } = leaf(d);
+  const out = d.onRecord(rec.announce(BIRD1, '10.245.1.0/24', { attrs: attrs({ as_path: [64530] }) }));
+  assert.deepEqual(out.map((o) => [o.kind, o.active]), [['pod-cidr-leak', true]]);
+  now += 5000;
+  d.setInventory(parseInventory(YAML.replace('policy: { advertisePodCIDRs: false }', 'policy: { advertisePodCIDRs: true }')));
+  const after = d.tick();
+  assert.deepEqual(after.map((o) => [o.kind, o.active, o.at]), [['pod-cidr-leak', false, '2026-11-21T12:00:05.000Z']]);
+  assert.equal(d.stateSize(), 0);
+  // And back: the path is no longer tracked, so it is found again when next announced.
+  d.setInventory(INV);
+  assert.equal(d.tick().length, 0);
+  assert.equal(d.onRecord(rec.announce(BIRD1, '10.245.1.0/24', { attrs: attrs({ as_path: [64530] }) })).length, 1);
+});
