@@ -8,10 +8,13 @@
  * at once would race); a store with pending migrations is refused with that advice.
  */
 import { parseArgs } from 'node:util';
-import { startWriter } from '../../collector/writer/index.js';
+import { registerWriterMetrics, startWriter } from '../../collector/writer/index.js';
 import type { RunningWriter } from '../../collector/writer/index.js';
 import type { Bus } from '../../core/bus/index.js';
 import { createLogger } from '../../core/log.js';
+import { createRegistry, startMetricsServer } from '../../core/metrics.js';
+import type { MetricsServer } from '../../core/metrics.js';
+import { formatHostPort } from '../../core/net.js';
 import { appliedMigrations, loadMigrations } from '../../core/migrate.js';
 import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
 import { StartupError } from '../../core/roles/startup.js';
@@ -33,7 +36,8 @@ options:
   --config FILE   YAML configuration (default: $RIBWATCH_CONFIG); bus.kind must be kafka
   -h, --help      this text
 
-Logs are JSON lines on stderr. Stop with SIGINT or SIGTERM: the batch in hand is written and
+Logs are JSON lines on stderr; Prometheus metrics on writer.metricsListen (default
+127.0.0.1:9109/metrics). Stop with SIGINT or SIGTERM: the batch in hand is written and
 committed, then the writer leaves the group.`;
 
 export const command: Command = {
@@ -57,7 +61,8 @@ export const command: Command = {
     const log = createLogger({ level: config.log.level });
     let store: Store | undefined;
     let bus: Bus | undefined;
-    let running: RunningWriter;
+    let running: RunningWriter | undefined;
+    let metricsServer: MetricsServer | undefined;
     try {
       const busOpts = kafkaOptions(config.bus, log);
       store = await connectStore(storeOptions(config.store));
@@ -70,18 +75,29 @@ export const command: Command = {
       }
       bus = await connectKafka(busOpts);
       running = await startWriter(bus, store, { ...writerOptions(config.writer), log });
+      if (config.writer.metricsListen !== null) {
+        const registry = createRegistry();
+        registerWriterMetrics(registry, running.writer);
+        const listen = config.writer.metricsListen;
+        metricsServer = await startMetricsServer(registry, listen).catch((err: unknown) => {
+          throw new StartupError(`writer.metricsListen ${formatHostPort(listen)}: ${err instanceof Error ? err.message : String(err)}`);
+        });
+      }
     } catch (err) {
+      await running?.stop().catch(() => undefined);
       await bus?.close().catch(() => undefined);
       await store?.close().catch(() => undefined);
       return startupFailed('writer', io, err);
     }
     const where = `${store.where} (database ${store.database})`;
-    io.stdout.write(`ribwatch writer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.writer.group} into ${where}\n`);
+    const metricsText = metricsServer ? `; metrics on http://${formatHostPort(metricsServer.address)}/metrics` : '';
+    io.stdout.write(`ribwatch writer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.writer.group} into ${where}${metricsText}\n`);
     log.info({ topic: bus.topic, brokers: config.bus.brokers, group: config.writer.group, store: store.where, database: store.database }, 'writer started');
 
     await waitForSignal(log);
     await running.stop();
     await bus.close();
+    await metricsServer?.close();
     await store.close();
     const s = running.writer.stats;
     log.info({ batches: s.batches, records: s.records, route_update_rows: s.routeUpdateRows }, 'writer stopped');

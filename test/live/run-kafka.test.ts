@@ -57,6 +57,7 @@ function env(): Record<string, string> {
     RIBWATCH_BUS_REPLICATION_FACTOR: '1',
     RIBWATCH_WRITER_GROUP: `writer-${tag}`,
     RIBWATCH_WRITER_MAX_WAIT_MS: '200',
+    RIBWATCH_WRITER_METRICS_LISTEN: '127.0.0.1:0',
     RIBWATCH_STORE_DATA_DIR: join(dir, 'data'),
   };
 }
@@ -118,7 +119,7 @@ void test('collector → Kafka → writer → embedded store, as separate proces
   const writer = start(['writer']);
   const collector = start(['collector', '--listen', '127.0.0.1:0']);
   try {
-    await until(() => /^ribwatch writer: consuming records-\S+ from 127\.0\.0\.1:19292 as group writer-\S+ into /m.test(writer.out()), 60_000).catch(() =>
+    await until(() => /^ribwatch writer: consuming records-\S+ from 127\.0\.0\.1:19292 as group writer-\S+ into .*; metrics on http:\/\/127\.0\.0\.1:\d+\/metrics$/m.test(writer.out()), 60_000).catch(() =>
       assert.fail(`writer did not start:\n${writer.err()}`),
     );
     await until(() => /listening for BMP on 127\.0\.0\.1:\d+; records to Kafka topic records-/.test(collector.out()), 60_000).catch(() =>
@@ -136,6 +137,11 @@ void test('collector → Kafka → writer → embedded store, as separate proces
       if (Date.now() > deadline) assert.fail(`writer did not catch up:\n${writer.err()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+    const metricsUrl = /metrics on (http:\/\/\S+\/metrics)/.exec(writer.out())?.[1] ?? '';
+    const metrics = await (await fetch(metricsUrl)).text();
+    // At least the 27 route records (25 announcements, 2 withdrawals), besides the session records.
+    const stored = Number(/^ribwatch_writer_records_total (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(stored >= 27, metrics);
     writer.child.kill('SIGTERM');
     assert.equal(await writer.exit, 0, writer.err());
   } finally {
