@@ -61,9 +61,9 @@ export interface DemoFabric {
   readonly inventoryYaml: string;
   readonly routers: readonly DemoRouterInfo[];
   readonly story: DemoStory;
-  /** Resolves when the script starts (every router connected once, or the ready timeout passed). */
+  /** Resolves when the script starts (every router connected once, or the ready timeout passed), or at stop(). */
   readonly started: Promise<void>;
-  /** Resolves when the last scripted change has run; after it, only Statistics Reports. */
+  /** Resolves when the last scripted change has run (after it, only Statistics Reports), or at stop(). */
   readonly scriptDone: Promise<void>;
   /** Per router: BMP sessions opened, messages sent, whether it gave up reconnecting. */
   status(): { name: string; connected: boolean; sessions: number; messages: number; gaveUp: boolean }[];
@@ -175,6 +175,9 @@ export function startDemoFabric(opts: DemoFabricOptions): DemoFabric {
       for (const t of intervals) clearInterval(t);
       intervals.length = 0;
       await Promise.all([...routers.values()].map((r) => r.stop()));
+      // Nobody awaiting these should hang on a fabric that is gone.
+      resolveStarted();
+      resolveDone();
     },
   };
 }

@@ -236,3 +236,20 @@ test('demo fabric through a real collector: sessions, flaps, leaks, pressure and
   const more = obs.find((o) => o.kind === 'pod-cidr-leak' && o.subject.prefix === story.leak.podIp);
   assert.match(String(more?.facts['reasons']), /more-specific of node node2's PodCIDR 10\.244\.2\.0\/24 \(a single pod IP\)/);
 });
+
+test('stop() while the routers are still dialling or backing off leaves no timer or socket behind', async () => {
+  const count = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'TCPSocketWrap' || r === 'TCPWRAP').length;
+  await new Promise((r) => setImmediate(r));
+  const baseline = count();
+  // Port 9 (discard) on loopback: nothing listens, every connect is refused and retried.
+  const fabric = startDemoFabric({ bmp: { host: '127.0.0.1', port: 9 }, speed: 1, seed: 2 });
+  assert.ok(count() > baseline);
+  await new Promise((r) => setTimeout(r, 100));
+  await fabric.stop();
+  await fabric.started;
+  await fabric.scriptDone;
+  await fabric.stop();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(count(), baseline);
+  assert.ok(fabric.status().every((s) => s.sessions === 0 && !s.connected));
+});
