@@ -38,6 +38,12 @@ export interface RfdOptions extends CommonOptions {
   readonly defaultProfile?: DampeningProfileName | DampeningParams | null;
   /** While an alert holds, repeat it at most this often (penalty and reuse time move). Default 60 s. */
   readonly updateEveryMs?: number;
+  /**
+   * Count a Peer Down of an established session as a withdrawal of each path the peer had
+   * announced. Off by default: FRR and Cisco add no penalty for a session reset (dampening.md §4).
+   * Costs a scan of the tracked paths per Peer Down.
+   */
+  readonly peerDownPenalty?: boolean;
 }
 
 const enum Level {
@@ -99,6 +105,7 @@ export class RfdDetector implements Detector {
   private readonly profiles = new Map<string, { params: DampeningParams | null; source: 'inventory' | 'default' }>();
   private readonly defaultParams: DampeningParams | null;
   private readonly updateEveryMs: number;
+  private readonly peerDownPenalty: boolean;
   private readonly idleMs: number;
   private readonly clock: () => number;
 
@@ -113,6 +120,7 @@ export class RfdDetector implements Detector {
     const d = opts.defaultProfile === undefined ? 'cisco' : opts.defaultProfile;
     this.defaultParams = d === null ? null : typeof d === 'string' ? DAMPENING_PROFILES[d] : d;
     this.updateEveryMs = opts.updateEveryMs ?? 60_000;
+    this.peerDownPenalty = opts.peerDownPenalty ?? false;
     this.idleMs = opts.idleMs ?? Infinity;
     this.clock = opts.clock ?? Date.now;
   }
@@ -167,9 +175,11 @@ export class RfdDetector implements Detector {
     switch (r.type) {
       case 'route':
         return this.onRoute(r);
-      case 'peer_down':
+      case 'peer_down': {
+        const out = this.peerDownPenalty && r.was_up && !isSelfPeer(r.peer) && !this.dir.isIbgp(r.router, r.peer) ? this.penalizePeer(r.router, r.peer.address, eventMs(r)) : [];
         this.newGeneration(r.router, r.peer.address);
-        return [];
+        return out;
+      }
       case 'peer_up':
         this.newGeneration(r.router, r.peer.address);
         this.profiles.delete(`${r.router}|${r.peer.address}`);
@@ -232,6 +242,22 @@ export class RfdDetector implements Detector {
         if (!wasAnnounced) this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.readvertisement, false, out);
         else if (changed) this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.attributeChange, true, out);
       }
+    }
+    return out;
+  }
+
+  /** Peer Down as a withdrawal of everything the session had announced (option peerDownPenalty). */
+  private penalizePeer(router: string, peer: string, t: number): Observation[] {
+    const prof = this.profile(router, peer);
+    if (!prof.params) return [];
+    const gen = this.gen(router, peer);
+    const prefix = `${router}|${peer}|`;
+    const out: Observation[] = [];
+    for (const [key, s] of this.paths.entries()) {
+      if (!key.startsWith(prefix) || s.gen !== gen || !s.announced) continue;
+      s.announced = false;
+      s.lastMs = t;
+      this.penalize(key, this.damp(s, t, prof.params, prof.source, s.d?.rib ?? 'adj-in-pre'), t, prof.params.withdrawal, true, out);
     }
     return out;
   }

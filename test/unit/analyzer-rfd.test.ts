@@ -382,3 +382,18 @@ void test('state is bounded: the LRU cap evicts the oldest paths', () => {
   assert.equal(d.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', '10.1.0.0/24'), undefined);
   assert.ok(d.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', '10.1.299.0/24'));
 });
+
+void test('Peer Down adds no penalty by default; with peerDownPenalty it withdraws every announced path', () => {
+  const quiet = setup('cisco');
+  quiet.push(quiet.rec.at(T0 + 1000).peerDown(NODE1, { reason: 4 }));
+  assert.equal(quiet.pen()?.penalty, 0);
+  const strict = setup('cisco', NODE1, { peerDownPenalty: true });
+  strict.push(strict.rec.at(T0 + 1000).peerDown(NODE1, { reason: 4 }));
+  assert.equal(strict.pen()?.penalty, 1000);
+  // The duplicate Peer Down (never up) and the re-dump add nothing more.
+  strict.push(strict.rec.at(T0 + 2000).peerDown(NODE1, { reason: 2, wasUp: false }));
+  strict.push(strict.rec.at(T0 + 3000).peerUp(NODE1));
+  strict.push(strict.rec.at(T0 + 3000).announce(NODE1, P, { dump: true }));
+  close(strict.pen(3000)?.penalty ?? NaN, 1000 * 2 ** (-2000 / H), 1e-9);
+  assert.equal(strict.pen()?.flaps, 1);
+});
