@@ -155,6 +155,10 @@ export function startDemoFabric(opts: DemoFabricOptions): DemoFabric {
     else later(5, poll);
   };
   later(Math.max(0, opts.readyTimeoutMs ?? 10_000), startScript);
+  log?.info(
+    { collector: `${opts.bmp.host}:${opts.bmp.port}`, routers: plan.routers.map((r) => `${r.name}@${r.source}`), speed, seed },
+    `demo fabric starting: flap storm, pod CIDR leak and prefix-limit pressure within ${Math.ceil((plan.story.endS + 5) / speed)} s`,
+  );
   for (const r of routers.values()) r.start();
   poll();
 
