@@ -47,8 +47,8 @@ export interface RunningAnalyzer {
   readonly pipeline: AnalyzerPipeline;
   readonly alerting: Alerting;
   readonly audits: RunningAudits | undefined;
-  /** The inventory in force (follows reloads). */
-  inventory(): Inventory;
+  /** The inventory in force (follows reloads); a plain function, safe to pass around. */
+  readonly inventory: () => Inventory;
   /** Lines for a person: the inventory, the detectors, one per notification channel, the audits. */
   describe(): string[];
   /** Stops consuming (the gathered batch is worked through), the tick and the audits, then lets the channels drain and writes the alerts' last state. */

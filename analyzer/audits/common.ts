@@ -13,11 +13,11 @@ import type { Observation } from '../types.js';
 
 /** router (BMP source address) → sysName from its latest Initiation. */
 export async function routerSysNames(store: Store, limit = 100_000): Promise<Map<string, string>> {
-  const rows = await store.query<{ router: string; sys_name: string }>(
-    `SELECT router, argMax(sys_name, (time, seq)) AS sys_name FROM routers WHERE event = 'init' AND sys_name != '' GROUP BY router LIMIT {limit:UInt64}`,
+  const rows = await store.query<{ router: string; name: string }>(
+    `SELECT router, argMax(sys_name, (time, seq)) AS name FROM routers WHERE event = 'init' AND sys_name != '' GROUP BY router LIMIT {limit:UInt64}`,
     { limit },
   );
-  return new Map(rows.map((r) => [r.router, r.sys_name]));
+  return new Map(rows.map((r) => [r.router, r.name]));
 }
 
 /** The name alerts use for a router: the inventory's, else its sysName, else its BMP address. */

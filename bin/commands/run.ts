@@ -18,6 +18,10 @@ import { parseArgs } from 'node:util';
 import { BmpCollector, collectorOptions } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
 import { startApi } from '../../api/index.js';
+import { startAnalyzer } from '../../analyzer/index.js';
+import type { RunningAnalyzer } from '../../analyzer/index.js';
+import { demoInventory, startDemoFabric } from '../../analyzer/demo/index.js';
+import type { DemoFabric } from '../../analyzer/demo/index.js';
 import type { RunningApi } from '../../api/index.js';
 import { registerWriterMetrics, startWriter } from '../../collector/writer/index.js';
 import type { RunningWriter } from '../../collector/writer/index.js';
@@ -37,7 +41,7 @@ import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
 import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } from './role-setup.js';
 
-const USAGE = `usage: ribwatch run [--config FILE] [--data DIR] [--bmp-listen HOST:PORT] [--api-listen HOST:PORT]
+const USAGE = `usage: ribwatch run [--config FILE] [--data DIR] [--bmp-listen HOST:PORT] [--api-listen HOST:PORT] [--inventory FILE] [--demo]
 
 Runs the collector, the writer and the REST API in one process: routers connect over BMP, records
 go through an in-process bus into the embedded ClickHouse (chDB) under DIR, and the API (api.*)
@@ -49,6 +53,11 @@ options:
   --data DIR              store.dataDir: where the embedded store keeps its tables (default ./data)
   --bmp-listen HOST:PORT  collector.listen (default 127.0.0.1:11019; [::]:11019 for IPv6)
   --api-listen HOST:PORT  api.listen: where the REST API listens (default 127.0.0.1:8080)
+  --inventory FILE        analyzer.inventory: clusters, nodes, routers and peers the analyzer checks
+                          routes against (reloaded when it changes); see deploy/inventory.example.yaml
+  --demo                  also start a simulated fabric (three routers over BMP to this process) with a
+                          flap storm, a pod CIDR leak and prefix-limit pressure: real alerts within a
+                          minute, no router needed; uses the fabric's inventory unless --inventory is given
   -h, --help              this text
 
 Every key can also be set by RIBWATCH_* variables (docs/configuration.md); flags win over the
@@ -67,6 +76,8 @@ interface Flags {
   data?: string;
   'bmp-listen'?: string;
   'api-listen'?: string;
+  inventory?: string;
+  demo?: boolean;
 }
 
 /** What `run` prints once it is up. */
@@ -113,6 +124,19 @@ export function startBanner(o: {
   return `${lines.join('\n')}\n`;
 }
 
+/** What `run --demo` adds to the banner. */
+export function demoBanner(apiUrl: string, store: Store, file: string | undefined): string {
+  const sql = ['npx ribwatch sql', ...(file !== undefined ? [`--config ${shellWord(file)}`] : []), ...(store.kind === 'embedded' ? [`--data ${shellWord(store.where)}`] : []), '"SELECT kind, severity, status, summary FROM alerts FINAL"'].join(' ');
+  return [
+    '  demo     a simulated fabric is running: leaf1, leaf2 and border1 connect over BMP from 127.0.11.x',
+    '           (a flap storm, a pod CIDR leak, prefix-limit pressure and a max-prefix teardown);',
+    '           alerts appear within a minute, in Slack if configured (slack.webhookUrl / RIBWATCH_SLACK_WEBHOOK_URL)',
+    `  alerts   curl -H "Authorization: Bearer $TOKEN" ${apiUrl}/api/v1/alerts`,
+    `           or after Ctrl-C: ${sql}`,
+    '',
+  ].join('\n');
+}
+
 export const command: Command = {
   usage: USAGE,
   async run(argv, io: CliIo) {
@@ -120,7 +144,7 @@ export const command: Command = {
     try {
       ({ values } = parseArgs({
         args: [...argv],
-        options: { config: { type: 'string' }, data: { type: 'string' }, 'bmp-listen': { type: 'string' }, 'api-listen': { type: 'string' } },
+        options: { config: { type: 'string' }, data: { type: 'string' }, 'bmp-listen': { type: 'string' }, 'api-listen': { type: 'string' }, inventory: { type: 'string' }, demo: { type: 'boolean' } },
         strict: true,
         allowPositionals: false,
       }));
@@ -132,6 +156,7 @@ export const command: Command = {
     if (values.data !== undefined) overrides['store.dataDir'] = values.data;
     if (values['bmp-listen'] !== undefined) overrides['collector.listen'] = values['bmp-listen'];
     if (values['api-listen'] !== undefined) overrides['api.listen'] = values['api-listen'];
+    if (values.inventory !== undefined) overrides['analyzer.inventory'] = values.inventory;
     const config = loadRoleConfig('run', io, file, overrides);
     if (typeof config === 'number') return config;
 
@@ -161,9 +186,15 @@ export const command: Command = {
     let metricsServer: MetricsServer | undefined;
     let api: RunningApi | undefined;
     let generatedToken: string | undefined;
+    let analyzer: RunningAnalyzer | undefined;
+    let demo: DemoFabric | undefined;
     try {
       writer = await startWriter(bus, store, { ...writerOptions(config.writer), log });
       registerWriterMetrics(registry, writer.writer);
+      // The analyzer is a second consumer group of the in-process bus; --demo without --inventory
+      // (or analyzer.inventory) checks against the demo fabric's own inventory.
+      const demoInv = values.demo === true && config.analyzer.inventory === '' ? demoInventory() : undefined;
+      analyzer = await startAnalyzer({ bus, store, config, log, registry, env: process.env, ...(demoInv && { inventory: demoInv, inventoryLabel: 'the demo fabric\'s (deploy/inventory.demo.yaml)' }) });
       producer = bus.producer({ onError: (err, context) => log.error({ err: err.message, context }, 'bus producer error') });
       collector = new BmpCollector(collectorOptions(config.collector, { sink: producer, log, metrics }));
       const bound = await collector.start();
@@ -173,6 +204,8 @@ export const command: Command = {
         config,
         log,
         registry,
+        alerts: analyzer.alerting.manager,
+        ...(config.api.inventory === '' ? { inventory: analyzer.inventory } : {}),
         ...(store.kind === 'embedded' ? { firstRunDir: store.where } : {}),
         onGeneratedToken: (token) => (generatedToken = token),
       }).catch((err: unknown) => {
@@ -180,11 +213,19 @@ export const command: Command = {
         throw new Error(/^api[.:]/.test(m) ? m : `api.listen ${formatHostPort(config.api.listen)}: ${m}`);
       });
       io.stdout.write(startBanner({ config, file, bmp: bound, store, applied, metrics: metricsServer?.address, api: { url: api.url, token: generatedToken } }));
+      io.stdout.write(analyzer.describe().map((l) => `  ${l}\n`).join(''));
+      if (values.demo === true) {
+        const host = bound.host === '0.0.0.0' || bound.host === '::' ? '127.0.0.1' : bound.host;
+        demo = startDemoFabric({ bmp: { host, port: bound.port }, log: log.child({ component: 'demo' }) });
+        io.stdout.write(demoBanner(api.url, store, file));
+      }
       log.info({ listen: formatHostPort(bound), store: store.where, database: store.database }, 'run started');
     } catch (err) {
+      await demo?.stop().catch(() => undefined);
       await api?.close().catch(() => undefined);
       await collector?.stop().catch(() => undefined);
       await writer?.stop().catch(() => undefined);
+      await analyzer?.stop(0).catch(() => undefined);
       await bus.close().catch(() => undefined);
       await metricsServer?.close().catch(() => undefined);
       await store.close().catch(() => undefined);
@@ -192,6 +233,7 @@ export const command: Command = {
     }
 
     await waitForSignal(log);
+    await demo?.stop();
     // Routers first: no new records, every session ends with router_down "shutdown".
     await collector.stop('shutdown');
     // Then the writer stores what is on the bus (the group commits and the bus trims behind it).
@@ -199,6 +241,8 @@ export const command: Command = {
     while (bus.retainedBytes > 0 && Date.now() < deadline) await sleep(50);
     const drained = bus.retainedBytes === 0;
     await writer.stop();
+    // The analyzer's last batch, then its channels drain and the alerts' state is written.
+    await analyzer.stop();
     await bus.close();
     await api.close();
     await metricsServer?.close();
