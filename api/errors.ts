@@ -27,6 +27,7 @@ export const API_ERRORS = {
   RW_API_UNAUTHENTICATED: { status: 401, meaning: 'No bearer token, or one that matches no configured token.' },
   RW_API_FORBIDDEN: { status: 403, meaning: 'The token is valid but its scope is read and the route needs admin.' },
   RW_API_NOT_FOUND: { status: 404, meaning: 'No such route, alert or silence.' },
+  RW_API_METHOD_NOT_ALLOWED: { status: 405, meaning: 'The path exists but not with this method; the Allow header lists the methods it has.' },
   RW_API_CONFLICT: { status: 409, meaning: 'The alert cannot change that way (e.g. acknowledging a resolved alert).' },
   RW_API_BODY_TOO_LARGE: { status: 413, meaning: 'The request body is larger than api.bodyLimitBytes.' },
   RW_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'A request body that is not application/json.' },

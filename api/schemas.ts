@@ -307,6 +307,8 @@ export const Q = {
 /** The error answers every route can give (OpenAPI and schemathesis need them declared). */
 export function withErrors(ok: Record<number, unknown>, extra: readonly number[] = []): Record<number, unknown> {
   const out: Record<number, unknown> = { ...ok };
-  for (const s of [400, 401, 403, 404, 429, 503, ...extra]) out[s] = { $ref: 'Error#' };
+  for (const s of [400, 401, 403, 404, 405, 429, 503, ...extra]) out[s] = { $ref: 'Error#' };
+  // Node answers a request line or headers over its limit (16 KiB) itself, before fastify sees it.
+  out[431] = { description: 'request line or headers too large (answered by Node before routing)', type: 'object', additionalProperties: true };
   return out;
 }

@@ -146,11 +146,26 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     loggerInstance: log.child({}, { level: log.level === 'debug' || log.level === 'trace' ? log.level : 'warn' }),
     bodyLimit: api.bodyLimitBytes,
     routerOptions: { maxParamLength: 1000 },
-    ...(https ? { https } : {}),
+    // Requests with over-long query strings should reach the validator and get a 400 that says
+    // which parameter, not Node's bare 431 at 16 KiB of headers.
+    ...(https ? { https: { ...https, maxHeaderSize: 64 * 1024 } } : { http: { maxHeaderSize: 64 * 1024 } }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }) as unknown as FastifyInstance;
 
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  // Every route's path as a pattern, to tell "no such path" (404) from "not with this method" (405).
+  const paths: { re: RegExp; method: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    const re = new RegExp(`^${r.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+')}/?$`);
+    for (const m of methods) paths.push({ re, method: String(m) });
+  });
+  const notAllowed = (req: FastifyRequest): ApiError | undefined => {
+    const path = req.url.split('?')[0] ?? '';
+    const allow = [...new Set(paths.filter((p) => p.re.test(path)).map((p) => p.method))];
+    if (allow.length === 0 || allow.includes(req.method)) return undefined;
+    return new ApiError('RW_API_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; it has ${allow.join(', ')}`, { allow: allow.join(', ') });
+  };
   app.decorateRequest('principal', null);
 
   await app.register(swagger, {
@@ -190,12 +205,15 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const e = new ApiError('RW_API_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''} (see /docs)`);
-    void reply.code(404).send(errorBody(e));
+    const e = notAllowed(req) ?? new ApiError('RW_API_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''} (see /docs)`);
+    for (const [k, v] of Object.entries(e.headers)) void reply.header(k, v);
+    void reply.code(e.statusCode).send(errorBody(e));
   });
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     let e: ApiError;
-    if (err instanceof ApiError) e = err;
+    const wrongMethod = req.routeOptions.url === undefined ? notAllowed(req) : undefined;
+    if (wrongMethod) e = wrongMethod;
+    else if (err instanceof ApiError) e = err;
     else if ((err).validation) e = new ApiError('RW_API_BAD_PARAMETER', (err.message || 'invalid request').replace(/^(querystring|params|body|headers)\//, '$1.'));
     else {
       const status = err.statusCode ?? 500;

@@ -246,6 +246,14 @@ export const alertRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, { c
     '/silences',
     {
       config: { access: 'admin' },
+      preValidation: (req, _reply, done) => {
+        const b = req.body as Record<string, unknown> | null | undefined;
+        const wrong = typeof b === 'object' && b !== null ? ['starts_at', 'ends_at', 'reason'].filter((k) => k in b && typeof b[k] !== 'string') : [];
+        const m = typeof b === 'object' && b !== null ? b['matchers'] : undefined;
+        if (typeof m === 'object' && m !== null) wrong.push(...Object.entries(m as Record<string, unknown>).filter(([, v]) => typeof v !== 'string').map(([k]) => `matchers.${k}`));
+        // The validator coerces types (query strings need it); a body must be what it says.
+        done(wrong.length > 0 ? new ApiError('RW_API_BAD_PARAMETER', `body.${wrong.join(', body.')}: must be a string`) : undefined);
+      },
       schema: {
         summary: 'Create a silence (admin): matching alerts stay listed, their notifications are muted',
         tags: ['silences'],

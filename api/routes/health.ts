@@ -27,11 +27,11 @@ const checkResult = {
 };
 
 export const healthRoutes: FastifyPluginCallback<HealthOptions> = (app, o, done) => {
-  app.get('/healthz', { config: { access: 'public', rateLimit: false }, schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: checkResult } } }, (_req, reply) => reply.send({ status: 'ok', checks: {} }));
+  app.get('/healthz', { config: { access: 'public', rateLimit: false }, schema: { summary: 'Liveness: the process answers', tags: ['health'], security: [], response: { 200: checkResult } } }, (_req, reply) => reply.send({ status: 'ok', checks: {} }));
 
   app.get(
     '/readyz',
-    { config: { access: 'public', rateLimit: false }, schema: { summary: 'Readiness: the store answers and the bus is reachable', tags: ['health'], response: { 200: checkResult, 503: checkResult } } },
+    { config: { access: 'public', rateLimit: false }, schema: { summary: 'Readiness: the store answers and the bus is reachable', tags: ['health'], security: [], response: { 200: checkResult, 503: checkResult } } },
     async (_req, reply) => {
       const checks: Record<string, string> = {};
       let ok = true;
@@ -54,7 +54,7 @@ export const healthRoutes: FastifyPluginCallback<HealthOptions> = (app, o, done)
 
   app.get(
     '/metrics',
-    { config: { access: o.metricsAccess, rateLimit: false }, schema: { summary: 'Prometheus metrics', tags: ['health'], produces: ['text/plain'], response: { 200: { type: 'string' }, 401: { $ref: 'Error#' } } } },
+    { config: { access: o.metricsAccess, rateLimit: false }, schema: { summary: 'Prometheus metrics', tags: ['health'], ...(o.metricsAccess === 'public' ? { security: [] } : {}), produces: ['text/plain'], response: { 200: { type: 'string' }, 401: { $ref: 'Error#' } } } },
     async (_req, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()),
   );
   done();

@@ -414,6 +414,9 @@ void test('auth: probes need no token; no token or a wrong one is 401; a read to
     const wrong = await get(path, 'not-a-token');
     assert.deepEqual([wrong.status, wrong.body['code']], [401, 'RW_API_UNAUTHENTICATED'], path);
   }
+  const put = await get('/api/v1/peers', READ, { method: 'PUT' });
+  assert.deepEqual([put.status, put.body['code']], [405, 'RW_API_METHOD_NOT_ALLOWED']);
+  assert.equal((await get('/api/v1/nothing-here')).body['code'], 'RW_API_NOT_FOUND');
   for (const [method, path] of [['POST', '/api/v1/alerts/x/acknowledge'], ['POST', '/api/v1/silences'], ['DELETE', '/api/v1/silences/x']] as const) {
     const r = await get(path, READ, { method, ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
     assert.deepEqual([r.status, r.body['code']], [403, 'RW_API_FORBIDDEN'], path);
