@@ -5,9 +5,9 @@
  * length field, random bytes, random chunking through BmpFramer into BmpRouterState — and the
  * collector once over a real TCP socket with mutated and random streams.
  *
- * The decoder fuzz runs in a worker thread watched for hangs (fuzz-worker.ts). It leaves out the
- * RD peer pairs whose distinguishers print alike (CorpusOptions.twinPeers) while the bug they find
- * is open: see regressions.test.ts; `npm run fuzz` includes them.
+ * The decoder fuzz runs in a worker thread watched for hangs (fuzz-worker.ts), with RD peer pairs
+ * whose distinguishers print alike (CorpusOptions.twinPeers; the bug they found is pinned in
+ * regressions.test.ts).
  *
  * Seeded: RIBWATCH_FUZZ_SEED overrides the fixed default; a failure prints the seed, the case
  * to replay (`node dist/test/fuzz/long-fuzz.js --seed S --case I`) and the input bytes as hex.
@@ -44,13 +44,13 @@ const HANG_SECONDS = 15;
 
 let corpus: Corpus | undefined;
 function getCorpus(): Corpus {
-  corpus ??= buildCorpus({ seed: SEED, realPerStream: 3000 });
+  corpus ??= buildCorpus({ seed: SEED, realPerStream: 3000, twinPeers: true });
   return corpus;
 }
 
 void test(`decoder fuzz: mutated real and generated BMP, ${CASES} cases or ${SECONDS} s (seed ${SEED})`, async (t) => {
   // In a worker thread with a watchdog: a decode stuck in a loop is stopped and named by its case.
-  const o = await runFuzzInWorker({ seed: SEED, cases: CASES, seconds: SECONDS, decodeLimitMs: DECODE_LIMIT_MS, realPerStream: 3000 }, { hangSeconds: HANG_SECONDS });
+  const o = await runFuzzInWorker({ seed: SEED, cases: CASES, seconds: SECONDS, decodeLimitMs: DECODE_LIMIT_MS, realPerStream: 3000, twinPeers: true }, { hangSeconds: HANG_SECONDS });
   if (o.corpus?.realSkipped !== undefined) t.diagnostic(`SKIPPED the real-capture part: ${o.corpus.realSkipped}`);
   if (o.corpus) t.diagnostic(`corpus: ${o.corpus.streams} streams (${o.corpus.realStreams} real, ${o.corpus.realMessages} real messages), ${o.corpus.messages} messages, built in ${o.corpus.buildSeconds.toFixed(1)} s`);
   if (o.hang) assert.fail(`seed ${SEED}: case ${o.hang.caseIndex} (case seed ${o.hang.caseSeed}) did not finish in ${o.hang.seconds.toFixed(0)} s — a decoder hang; replay: node dist/test/fuzz/long-fuzz.js --seed ${SEED} --case ${o.hang.caseIndex}`);

@@ -109,6 +109,21 @@ export function malformedAction(code: number): ErrorAction {
   }
 }
 
+/** The ASN width (2 or 4) of the first AGGREGATOR in an attribute block, from its length (6 or 8). */
+function aggregatorWireSize(b: Uint8Array, start: number, end: number): 2 | 4 | undefined {
+  let p = start;
+  while (p + 3 <= end) {
+    const flags = b[p]!;
+    const code = b[p + 1]!;
+    const ext = (flags & 0x10) !== 0;
+    if (ext && p + 4 > end) return undefined;
+    const len = ext ? (b[p + 2]! << 8) | b[p + 3]! : b[p + 2]!;
+    if (code === AttrCode.Aggregator) return len === 8 ? 4 : len === 6 ? 2 : undefined;
+    p += (ext ? 4 : 3) + len;
+  }
+  return undefined;
+}
+
 function aggregatorOf(b: Uint8Array, p: number, len: number): Aggregator | undefined {
   if (len === 8) return { asn: u32(b, p), address: formatIPv4(b, p + 4) };
   if (len === 6) return { asn: (b[p]! << 8) | b[p + 1]!, address: formatIPv4(b, p + 2) };
@@ -218,6 +233,7 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
         else bad = `ATOMIC_AGGREGATE length ${len} is not 0`;
         break;
       case AttrCode.Aggregator: {
+        // Read by its length (lenient); its width is checked against the encoder's choice once AS_PATH is known (below).
         const a = aggregatorOf(b, vs, len);
         if (a) attrs.aggregator = a;
         else bad = `AGGREGATOR length ${len} is not 6 or 8`;
@@ -298,6 +314,14 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
     }
   }
   attrs.wireOrder = wire;
+  const agg = attrs.aggregator;
+  if (agg !== undefined) {
+    // Some speakers send an AGGREGATOR wider or narrower than the session's ASNs: keep the wire width
+    // when it is not the one the encoder would pick (the same rule as encodeAttributes: AS_PATH's width, else the session's).
+    const encoderSize = attrs.twoOctetAs === true ? 2 : attrs.twoOctetAs === false ? 4 : cfg.fourOctetAs ? 4 : 2;
+    const wireSize = aggregatorWireSize(b, start, end);
+    if (wireSize !== undefined && wireSize !== encoderSize) attrs.aggregator = { ...agg, wireAsnSize: wireSize };
+  }
   const out: { -readonly [K in keyof DecodedAttributes]: DecodedAttributes[K] } = { attributes: attrs, addPathGuessed: guessed };
   if (action === 'treat-as-withdraw' || action === 'attribute-discard') out.action = action;
   if (nlriError !== undefined) out.nlriError = nlriError;
@@ -385,7 +409,7 @@ function knownValue(a: PathAttributes, code: number, cfg: SessionConfig): Uint8A
     case 6:
       break;
     case 7:
-      writeAggregator(w, a.aggregator!, asnSize);
+      writeAggregator(w, a.aggregator!, a.aggregator!.wireAsnSize ?? asnSize);
       break;
     case 8:
       for (const c of a.communities!) w.u32(c);

@@ -67,6 +67,11 @@ export interface AsPathSegment {
 export interface Aggregator {
   readonly asn: number;
   readonly address: string;
+  /**
+   * Set only when the AGGREGATOR's width on the wire (6 bytes: 2-octet ASN, 8 bytes: 4-octet)
+   * disagrees with the session's, as some speakers send; the encoder then writes it as received.
+   */
+  readonly wireAsnSize?: 2 | 4;
 }
 
 export interface MpReach {

@@ -58,14 +58,26 @@ export class BmpRouterState {
    * the same peer and view, and the header decoder reuses its text fields, so this check is a few
    * pointer compares instead of a key string and a Map lookup per message.
    */
-  private last: { peerType: number; flags: number; distinguisher: string; address: string; cfg: SessionConfig } | undefined;
+  private last: { peerType: number; flags: number; rdType: number; distinguisher: string; address: string; cfg: SessionConfig } | undefined;
 
   /** The SessionConfig that applies to UPDATEs carried for this peer header. */
   sessionConfigFor(peer: PerPeerHeader): SessionConfig {
     const l = this.last;
-    if (l !== undefined && l.peerType === peer.peerType && l.flags === peer.flags && l.distinguisher === peer.distinguisher && l.address === peer.address) return l.cfg;
+    // The RD type takes part as in peerKey: type 0 "1:2" and type 2 "1:2" print alike but are different peers.
+    const rd = peer.distinguisherRaw;
+    const rdType = rd.length === 8 ? (rd[0]! << 8) | rd[1]! : -1;
+    if (
+      l !== undefined &&
+      l.peerType === peer.peerType &&
+      l.flags === peer.flags &&
+      l.rdType === rdType &&
+      l.distinguisher === peer.distinguisher &&
+      l.address === peer.address
+    ) {
+      return l.cfg;
+    }
     const cfg = this.lookupConfig(peer);
-    this.last = { peerType: peer.peerType, flags: peer.flags, distinguisher: peer.distinguisher, address: peer.address, cfg };
+    this.last = { peerType: peer.peerType, flags: peer.flags, rdType, distinguisher: peer.distinguisher, address: peer.address, cfg };
     return cfg;
   }
 

@@ -208,7 +208,9 @@ export function encodeEvpnValue(r: EvpnRoute, w: Writer): void {
       return;
     }
     default:
-      throw new RangeError(`EVPN route type ${r.routeType} needs raw bytes to encode`);
+      // An unknown route type is its raw value, which may be empty (kept, RFC 7432 §7 allows any length).
+      w.bytes(r.raw);
+      return;
   }
 }
 
