@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, Entry>> = {
   sim: { summary: 'act as a demo fabric: three simulated routers with flaps, a pod CIDR leak and prefix-limit pressure, to any collector', load: async () => (await import('./commands/sim.js')).command },
   replay: { summary: 'act as a router: send the BMP in a file or capture to a collector over TCP', load: async () => (await import('./commands/replay.js')).command },
   collector: { summary: 'run the BMP collector: routers connect, records go out as NDJSON (or to the bus)', load: async () => (await import('./commands/collector.js')).command },
+  analyzer: { summary: 'consume records from Kafka through the detectors into alerts (ClickHouse, Slack, webhook); scheduled audits', load: async () => (await import('./commands/analyzer.js')).command },
   writer: { summary: 'consume records from Kafka into ClickHouse (consumer group, batched inserts)', load: async () => (await import('./commands/writer.js')).command },
   sql: { summary: 'run one read-only SQL query against the store and print the result', load: async () => (await import('./commands/sql.js')).command },
   api: { summary: 'serve the REST API (/api/v1, OpenAPI at /docs) over the configured store', load: async () => (await import('./commands/api.js')).command },

@@ -406,6 +406,11 @@ export const configSchema = {
       ['prefix-flap', 'session-flap', 'rfd', 'leaks', 'prefix-limit'],
       'Stream detectors that run: prefix-flap, session-flap, rfd (route-flap dampening), leaks (against the inventory), prefix-limit.',
     ),
+    metricsListen: key(
+      optionalHostPort,
+      { host: '127.0.0.1', port: 9110 },
+      'Address of `ribwatch analyzer`\'s Prometheus /metrics endpoint (detector state, observations, alerts, audits); "" disables it. `ribwatch run` serves these on collector.metricsListen.',
+    ),
     tickSeconds: key(integer(1, 3600, 'an integer from 1 to 3600'), 1, 'How often the detectors do their time-based work (clearing after quiet periods, reuse, eviction).'),
     maxPathKeys: key(integer(1000, 100_000_000, 'an integer from 1000 to 100000000'), 2_000_000, 'Per-path state cap of the prefix-flap and dampening detectors (least recently used dropped beyond it).'),
     maxPeerKeys: key(integer(100, 10_000_000, 'an integer from 100 to 10000000'), 100_000, 'Cap on per-peer state (session flaps, prefix-limit families) and on leak sightings.'),

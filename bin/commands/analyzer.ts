@@ -1,0 +1,112 @@
+/**
+ * `ribwatch analyzer`: the analyzer role on its own. A Kafka consumer group (analyzer.group,
+ * separate from the writers') whose records go through the stream detectors into the alert
+ * lifecycle, alerts persisted in ClickHouse (store.*) and notified to Slack / the webhook; the
+ * scheduled audits read the current RIB from the same store. One analyzer per group: its
+ * detectors hold per-peer state, so two of them would each see half a router's story.
+ *
+ * Like the writer it does not create tables: run `ribwatch migrate` first (it needs the alerts
+ * table, migration 0010); a store with pending migrations is refused with that advice.
+ */
+import { parseArgs } from 'node:util';
+import { startAnalyzer } from '../../analyzer/index.js';
+import type { RunningAnalyzer } from '../../analyzer/index.js';
+import type { Bus } from '../../core/bus/index.js';
+import { createLogger } from '../../core/log.js';
+import { createRegistry, startMetricsServer } from '../../core/metrics.js';
+import type { MetricsServer } from '../../core/metrics.js';
+import { appliedMigrations, loadMigrations } from '../../core/migrate.js';
+import { formatHostPort } from '../../core/net.js';
+import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
+import { StartupError } from '../../core/roles/startup.js';
+import { connectStore, storeOptions } from '../../core/roles/store.js';
+import type { Store } from '../../core/store/index.js';
+import { usageError } from './command.js';
+import type { CliIo, Command } from './command.js';
+import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } from './role-setup.js';
+
+const USAGE = `usage: ribwatch analyzer [--config FILE] [--inventory FILE]
+
+Consumes the records the collector publishes on Kafka (bus.brokers, bus.topic) as consumer group
+analyzer.group and runs the detectors (prefix and session flaps, route-flap dampening, pod CIDR
+leaks against the inventory, prefix-limit pressure). Alerts are kept in ClickHouse (store.*) and
+sent to Slack and/or a signed webhook (slack.*, webhook.*, or RIBWATCH_SLACK_WEBHOOK_URL,
+RIBWATCH_WEBHOOK_URL); scheduled audits (analyzer.audit.*, cron in UTC) check the current RIB in
+ClickHouse, apply retention and send a daily digest. Run \`ribwatch migrate\` against the store first.
+
+options:
+  --config FILE      YAML configuration (default: $RIBWATCH_CONFIG); bus.kind must be kafka
+  --inventory FILE   analyzer.inventory: clusters, nodes, routers and peers (reloaded when it changes)
+  -h, --help         this text
+
+Logs are JSON lines on stderr; Prometheus metrics on analyzer.metricsListen (default
+127.0.0.1:9110). Stop with SIGINT or SIGTERM: the batch in hand is analysed, notifications drain
+(up to 5 s) and the alerts' state is written.`;
+
+export const command: Command = {
+  usage: USAGE,
+  async run(argv, io: CliIo) {
+    let values: { config?: string; inventory?: string };
+    try {
+      ({ values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, inventory: { type: 'string' } }, strict: true, allowPositionals: false }));
+    } catch (err) {
+      return usageError(io, 'analyzer', err instanceof Error ? err.message : String(err));
+    }
+    const file = configFile(values.config);
+    const config = loadRoleConfig('analyzer', io, file, values.inventory !== undefined ? { 'analyzer.inventory': values.inventory } : {});
+    if (typeof config === 'number') return config;
+    if (config.bus.kind !== 'kafka') {
+      io.stderr.write(
+        `ribwatch analyzer: bus.kind: the analyzer consumes Kafka, but bus.kind is ${config.bus.kind}${file !== undefined ? ` (${file})` : ''}: set bus.kind: kafka and bus.brokers (or run \`ribwatch run\`: collector, writer and analyzer in one process, no Kafka)\n`,
+      );
+      return 2;
+    }
+    const log = createLogger({ level: config.log.level });
+    const registry = createRegistry();
+    let store: Store | undefined;
+    let bus: Bus | undefined;
+    let analyzer: RunningAnalyzer | undefined;
+    let metricsServer: MetricsServer | undefined;
+    try {
+      const busOpts = kafkaOptions(config.bus, log);
+      store = await connectStore(storeOptions(config.store));
+      const cluster = store.kind === 'server' && config.store.cluster !== '' ? config.store.cluster : undefined;
+      const applied = await appliedMigrations(store, { cluster, retentionDays: config.store.retentionDays });
+      const pending = loadMigrations().filter((f) => !applied.has(f.name));
+      if (pending.length > 0) {
+        const how = `ribwatch migrate${file !== undefined ? ` --config ${shellWord(file)}` : ''}`;
+        throw new StartupError(`store ${store.where}: ${pending.length} migration${pending.length === 1 ? '' : 's'} not applied (${pending[0]?.name ?? ''}${pending.length > 1 ? ', ...' : ''}): run \`${how}\` first`);
+      }
+      bus = await connectKafka(busOpts);
+      analyzer = await startAnalyzer({ bus, store, config, log, registry, env: process.env });
+      if (config.analyzer.metricsListen !== null) {
+        const listen = config.analyzer.metricsListen;
+        metricsServer = await startMetricsServer(registry, listen).catch((err: unknown) => {
+          throw new StartupError(`analyzer.metricsListen ${formatHostPort(listen)}: ${err instanceof Error ? err.message : String(err)}`);
+        });
+      }
+    } catch (err) {
+      await analyzer?.stop(0).catch(() => undefined);
+      await bus?.close().catch(() => undefined);
+      await store?.close().catch(() => undefined);
+      return startupFailed('analyzer', io, err);
+    }
+    const metricsText = metricsServer ? `; metrics on http://${formatHostPort(metricsServer.address)}/metrics` : '';
+    io.stdout.write(
+      `ribwatch analyzer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.analyzer.group}; alerts in ${store.where} (database ${store.database})${metricsText}\n${analyzer
+        .describe()
+        .map((l) => `  ${l}\n`)
+        .join('')}`,
+    );
+
+    await waitForSignal(log);
+    await analyzer.stop();
+    await bus.close();
+    await metricsServer?.close();
+    await store.close();
+    const s = analyzer.pipeline.stats;
+    log.info({ batches: s.batches, records: s.records, observations: s.observations, detector_errors: s.errors }, 'analyzer stopped');
+    log.flush();
+    return 0;
+  },
+};
