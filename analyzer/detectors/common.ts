@@ -148,6 +148,21 @@ export function originAs(a: RouteAttributes | null): number | null {
 }
 
 /**
+ * An LoadBalancer or egress IP moving between nodes of its cluster (externalTrafficPolicy: Local
+ * moves the /32 with its pods): the path's origin AS changed from one of the owning cluster's
+ * nodes to another. Such an attribute change is a move, not churn (detector option `lbMoves`).
+ */
+export function isLbMove(inv: Inventory, prefix: string, oldOrigin: number, newOrigin: number): boolean {
+  if (oldOrigin < 0 || newOrigin < 0 || oldOrigin === newOrigin) return false;
+  for (const o of inv.owners(prefix)) {
+    if (o.kind !== 'lb' && o.kind !== 'egress') continue;
+    const nodes = inv.cluster(o.cluster)?.nodes ?? [];
+    if (nodes.some((n) => n.asn === oldOrigin) && nodes.some((n) => n.asn === newOrigin)) return true;
+  }
+  return false;
+}
+
+/**
  * Routers as the records reveal them: the sysName from Initiation, the session in progress, each
  * peer's local ASN from Peer Up's sent OPEN; and the inventory's view of router and peer.
  */

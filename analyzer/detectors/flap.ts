@@ -21,7 +21,7 @@ import type { RibView } from '@ribwatch/bmp-parser';
 import { Inventory } from '../../core/inventory.js';
 import type { BusRecord, PeerDownRecord, PeerUpRecord, RouteRecord } from '../../core/records.js';
 import type { AlertSubject, Detector, Observation, Severity } from '../types.js';
-import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, classifyPeerDown, describePeerDown, eventMs, isSelfPeer, iso } from './common.js';
+import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, classifyPeerDown, isLbMove, originAs, describePeerDown, eventMs, isSelfPeer, iso } from './common.js';
 import type { CommonOptions, DownClass } from './common.js';
 
 export interface PrefixFlapOptions extends CommonOptions {
@@ -34,12 +34,16 @@ export interface PrefixFlapOptions extends CommonOptions {
   readonly views?: readonly RibView[];
   /** While an alert holds, repeat it (with the new count) at most this often. */
   readonly updateEveryMs?: number;
+  /** Count an LB or egress IP's origin moving between its cluster's nodes as a flap. Default false. */
+  readonly countLbMoves?: boolean;
 }
 
 interface PathState {
   lastMs: number;
   announced: boolean;
   attr: number;
+  /** Origin AS of the announcement (−1: none), to tell an LB IP's move from churn. */
+  origin: number;
   gen: number;
   /** Changes inside the window (bounded): w withdrawal, a attribute change (flaps), r re-advertisement. */
   events: PathEvent[];
@@ -91,6 +95,7 @@ export class PrefixFlapDetector implements Detector {
   private readonly updateEveryMs: number;
   private readonly idleMs: number;
   private readonly clock: () => number;
+  private readonly lbMovesQuiet: boolean;
   /** Observations owed for alerts dropped by the cap (cleared so they do not hang open). */
   private readonly owed: Observation[] = [];
 
@@ -104,6 +109,7 @@ export class PrefixFlapDetector implements Detector {
     this.updateEveryMs = opts.updateEveryMs ?? 60_000;
     this.idleMs = opts.idleMs ?? Infinity;
     this.clock = opts.clock ?? Date.now;
+    this.lbMovesQuiet = !(opts.countLbMoves ?? false);
     this.paths = new BoundedMap(opts.maxKeys ?? 2_000_000, (k, s) => {
       if (this.active.delete(k) && s.level > 0) this.owed.push(this.observation(k, s, s.lastMs, false));
     });
@@ -166,19 +172,21 @@ export class PrefixFlapDetector implements Detector {
     }
     if (r.announced.length > 0) {
       const attr = attributesFingerprint(r.attributes);
+      const origin = originAs(r.attributes) ?? -1;
       for (const a of r.announced) {
         const key = `${base}${a.prefix}|${a.path_id ?? ''}`;
         const s = this.paths.touch(key, t);
         if (!s) {
-          this.paths.set(key, newPath(t, attr, gen, r.rib));
+          this.paths.set(key, newPath(t, attr, gen, origin, r.rib));
           continue;
         }
         s.lastMs = t;
         const known = s.gen === gen;
         const wasAnnounced = known && s.announced;
-        const changed = s.attr !== attr;
+        const changed = s.attr !== attr && !(this.lbMovesQuiet && isLbMove(this.dir.inventory, a.prefix, s.origin, origin));
         s.announced = true;
         s.attr = attr;
+        s.origin = origin;
         s.gen = gen;
         if (r.dump || !known) continue;
         if (!wasAnnounced) this.change(key, s, t, 'r', r.rib, out);
@@ -285,8 +293,8 @@ export class PrefixFlapDetector implements Detector {
   }
 }
 
-function newPath(t: number, attr: number, gen: number, rib: RibView): PathState {
-  return { lastMs: t, announced: true, attr, gen, events: NO_EVENTS, level: 0, openedMs: 0, lastFlapMs: 0, lastEmitMs: -Infinity, rib };
+function newPath(t: number, attr: number, gen: number, origin: number, rib: RibView): PathState {
+  return { lastMs: t, announced: true, attr, gen, origin, events: NO_EVENTS, level: 0, openedMs: 0, lastFlapMs: 0, lastEmitMs: -Infinity, rib };
 }
 
 function flapCount(s: PathState): number {

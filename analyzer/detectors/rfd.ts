@@ -28,7 +28,7 @@ import { DAMPENING_PROFILES, Inventory, dampeningCeiling } from '../../core/inve
 import type { DampeningParams, DampeningProfileName } from '../../core/inventory.js';
 import type { BusRecord, RouteRecord } from '../../core/records.js';
 import type { AlertSubject, Detector, Observation } from '../types.js';
-import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, eventMs, isSelfPeer, iso } from './common.js';
+import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, eventMs, isLbMove, originAs, isSelfPeer, iso } from './common.js';
 import type { CommonOptions } from './common.js';
 
 export interface RfdOptions extends CommonOptions {
@@ -44,6 +44,16 @@ export interface RfdOptions extends CommonOptions {
    * Costs a scan of the tracked paths per Peer Down.
    */
   readonly peerDownPenalty?: boolean;
+  /**
+   * Flap periods observed before projecting "will be suppressed at this rate". Default 2: one
+   * period is not a rate (an LB IP moved to another node and back is two withdrawals in seconds).
+   */
+  readonly minCycles?: number;
+  /**
+   * Count an LB or egress IP's origin moving between its cluster's nodes as an attribute change.
+   * Default false: externalTrafficPolicy: Local moves the /32 with its pods, and that is normal.
+   */
+  readonly countLbMoves?: boolean;
 }
 
 const enum Level {
@@ -57,6 +67,8 @@ interface Presence {
   lastMs: number;
   announced: boolean;
   attr: number;
+  /** Origin AS of the announcement (−1: none), to tell an LB IP's move from churn. */
+  origin: number;
   gen: number;
   /** Damping state, from the first penalty until forgotten (most paths never flap). */
   d: PathState | null;
@@ -106,6 +118,8 @@ export class RfdDetector implements Detector {
   private readonly defaultParams: DampeningParams | null;
   private readonly updateEveryMs: number;
   private readonly peerDownPenalty: boolean;
+  private readonly minCycles: number;
+  private readonly lbMovesQuiet: boolean;
   private readonly idleMs: number;
   private readonly clock: () => number;
 
@@ -121,6 +135,8 @@ export class RfdDetector implements Detector {
     this.defaultParams = d === null ? null : typeof d === 'string' ? DAMPENING_PROFILES[d] : d;
     this.updateEveryMs = opts.updateEveryMs ?? 60_000;
     this.peerDownPenalty = opts.peerDownPenalty ?? false;
+    this.minCycles = Math.max(1, opts.minCycles ?? 2);
+    this.lbMovesQuiet = !(opts.countLbMoves ?? false);
     this.idleMs = opts.idleMs ?? Infinity;
     this.clock = opts.clock ?? Date.now;
   }
@@ -224,19 +240,21 @@ export class RfdDetector implements Detector {
     }
     if (r.announced.length > 0) {
       const attr = attributesFingerprint(r.attributes);
+      const origin = originAs(r.attributes) ?? -1;
       for (const a of r.announced) {
         const key = `${base}${a.prefix}|${a.path_id ?? ''}`;
         const s = this.paths.touch(key, t);
         if (!s) {
-          this.paths.set(key, { lastMs: t, announced: true, attr, gen, d: null });
+          this.paths.set(key, { lastMs: t, announced: true, attr, gen, origin, d: null });
           continue; // a first announcement adds nothing
         }
         s.lastMs = t;
         const known = s.gen === gen;
         const wasAnnounced = known && s.announced;
-        const changed = s.attr !== attr;
+        const changed = s.attr !== attr && !(this.lbMovesQuiet && isLbMove(this.dir.inventory, a.prefix, s.origin, origin));
         s.announced = true;
         s.attr = attr;
+        s.origin = origin;
         s.gen = gen;
         if (r.dump || !known) continue; // a (re-)dump: no churn, no penalty
         if (!wasAnnounced) this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.readvertisement, false, out);
@@ -322,10 +340,10 @@ export class RfdDetector implements Detector {
     this.report(key, s, t, out);
   }
 
-  /** P∞ for the observed cycle, or null before two cycles. */
+  /** P∞ for the observed cycle, or null before `minCycles` periods were observed. */
   private projection(s: PathState): number | null {
     const params = s.params;
-    if (!params || s.cycles < 1) return null;
+    if (!params || s.cycles < this.minCycles) return null;
     const q = 2 ** (-s.periodMs / (params.halfLifeSeconds * 1000));
     return q >= 1 ? Infinity : s.inc / (1 - q);
   }

@@ -94,7 +94,34 @@ void test('a flap storm, a mis-origin, a /32 pod IP and a max-prefix teardown ra
   assert.equal(damp?.subject.router, 'leaf1');
   const flap = [...kinds.values()].find((o) => o.kind === 'prefix-flap');
   assert.deepEqual(flap?.subject, { router: 'leaf1', peer: '127.0.10.2', afiSafi: 'ipv4-unicast', prefix: '10.244.1.0/24', cluster: 'prod', node: 'node1' });
-  // The dampening warning came before the suppression.
+  // Flapping every 6 s, the third withdrawal suppresses before two periods make a rate.
   const dampSeq = out.filter((o) => o.kind === 'dampening').map((o) => o.severity);
-  assert.deepEqual(dampSeq.slice(0, 2), ['warning', 'critical']);
+  assert.equal(dampSeq[0], 'critical');
+});
+
+void test('an LB /32 moving to another node and back, seen at the border through the leaf: no flap, no dampening alert', () => {
+  const rec = new Rec('127.0.10.254');
+  const d = createDetectors(INV, { prefixFlap: { warning: 3, windowMs: 120_000 } });
+  const leaf1 = { address: '127.0.10.1', asn: 65001 };
+  const lb = '172.16.0.50/32';
+  const via = (nodeAsn: number) => ({ attrs: attrs({ as_path: [65001, nodeAsn], next_hop: '127.0.10.1' }) });
+  const out: Observation[] = [];
+  const put = (...rs: Parameters<typeof d.onRecord>[0][]) => {
+    for (const r of rs) out.push(...d.onRecord(r));
+  };
+  put(rec.routerUp(), rec.routerInit('border1'), rec.peerUp(leaf1, { localAsn: 65000 }), rec.announce(leaf1, lb, { ...via(64512), dump: true }), rec.endOfRib(leaf1));
+  // node1 withdraws, node2 announces (the leaf's path now ends in node2's AS), and back again —
+  // once as withdraw + re-advertisement, once as an implicit replace.
+  put(rec.advance(1).withdraw(leaf1, lb), rec.advance(1).announce(leaf1, lb, via(4200000002)));
+  put(rec.advance(2).announce(leaf1, lb, via(64512)));
+  put(rec.advance(2).withdraw(leaf1, lb), rec.advance(1).announce(leaf1, lb, via(4200000002)));
+  put(rec.advance(2).announce(leaf1, lb, via(64512)));
+  out.push(...d.tick(rec.now + 1000));
+  assert.deepEqual(out.map((o) => `${o.kind} ${o.summary}`), []);
+  // The same churn on a pod range is churn.
+  const pod = '10.244.1.0/24';
+  put(rec.announce(leaf1, pod, { ...via(64512), dump: true }));
+  for (let i = 0; i < 3; i++) put(rec.advance(1).withdraw(leaf1, pod), rec.advance(1).announce(leaf1, pod, via(64512)));
+  assert.ok(out.some((o) => o.kind === 'prefix-flap' && o.subject.prefix === pod));
+  assert.ok(out.some((o) => o.kind === 'dampening' && o.subject.prefix === pod && o.severity === 'critical'));
 });

@@ -239,20 +239,26 @@ void test('"will be suppressed at this rate": P∞ = I/(1−2^(−Δ/H)) against
     }
     return s;
   };
-  // Every 5 minutes: P∞ = 1000/(1−2^(−1/3)) ≈ 4847; warned at the second withdrawal, suppressed at the third.
-  const fast = run(300_000, 2);
+  // Every 12 minutes: P∞ = 1000/(1−2^(−0.8)) ≈ 2349 ≥ 2000. Two periods observed at the third
+  // withdrawal (1904 so far): warned; the fourth (≈ 2093) suppresses, as forecast.
+  const P12 = 720_000;
+  const fast = run(P12, 3);
   const warn = fast.out.filter((o) => o.severity === 'warning');
   assert.equal(warn.length, 1);
   const wo = warn[0] as Observation;
   assert.equal(wo.active, true);
-  assert.equal(wo.at, new Date(T0 + 300_000).toISOString());
-  assert.equal(wo.facts['projected_penalty'], Math.round(1000 / (1 - 2 ** (-1 / 3))));
-  assert.equal(wo.facts['flap_period_s'], 300);
+  assert.equal(wo.at, new Date(T0 + 2 * P12).toISOString());
+  assert.equal(wo.facts['projected_penalty'], Math.round(1000 / (1 - 2 ** -0.8)));
+  assert.equal(wo.facts['flap_period_s'], 720);
   assert.equal(wo.facts['increment_per_cycle'], 1000);
-  assert.equal(wo.facts['suppress_eta'], new Date(T0 + 600_000).toISOString());
+  assert.equal(wo.facts['suppress_eta'], new Date(T0 + 3 * P12).toISOString());
   assert.match(wo.summary, /will be suppressed/);
-  fast.w(600_000);
+  assert.equal(fast.pen()?.suppressed, false);
+  fast.w(3 * P12);
   assert.equal(fast.pen()?.suppressed, true, 'the forecast was right');
+  // One period is not a rate: two quick withdrawals (an LB IP moved away and back) warn of nothing.
+  const once = run(2000, 2);
+  assert.equal(once.out.length, 0);
 
   // Exactly every 15 min: P∞ = 2000 = S → warned; one second slower → not.
   const edge = run(H, 3);
@@ -262,11 +268,12 @@ void test('"will be suppressed at this rate": P∞ = I/(1−2^(−Δ/H)) against
   assert.deepEqual(slower.out, []);
 
   // Once the flapping stops the warning clears when the penalty decays below R.
-  const p = fast.pen()?.penalty ?? NaN;
-  const reuse = T0 + 600_000 + H * Math.log2(p / 750);
-  const cleared = fast.d.tick(reuse + 1);
+  const p = edge.pen()?.penalty ?? NaN;
+  const reuse = T0 + 2 * H + 1000 + H * Math.log2(p / 750);
+  const cleared = edge.d.tick(reuse + 1);
   assert.equal(cleared.length, 1);
   assert.equal(cleared[0]?.active, false);
+  assert.equal(cleared[0]?.facts['cleared_because'], 'decayed');
 });
 
 void test('iBGP is never damped (router AS from Peer Up equals the peer AS)', () => {
