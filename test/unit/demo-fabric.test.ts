@@ -206,15 +206,21 @@ test('demo fabric through a real collector: sessions, flaps, leaks, pressure and
   for (const r of records) obs.push(...detectors.onRecord(r));
   const brief = (o: Observation) => `${o.kind} ${o.severity} ${o.active ? 'open' : 'clear'} ${o.subject.router}/${o.subject.peer}${o.subject.node ? `/${o.subject.node}` : ''} ${o.subject.prefix ?? o.subject.afiSafi ?? ''}`;
   const flapSubj = `leaf1/${story.flap.peer} ${story.flap.prefix}`;
-  // Dampening warns at the 2nd withdrawal (1000·2^(-Δ/15 min) + 1000 < 2000, heading for 2000 at
-  // this rate) and suppresses at the 3rd; only when the first two withdrawals reach the collector
-  // in the same millisecond (a starved event loop at this speed) does the 2nd land on 2000 exactly
-  // and suppress at once. Arrival times decide, as they do for the detector.
+  // Dampening: suppressed (critical) at the 3rd withdrawal, Cisco profile. A "will be suppressed
+  // at this rate" warning may come first, depending on how many flap periods the detector wants
+  // before it projects (RfdOptions.minCycles) and on arrival times: two withdrawals reaching the
+  // collector in one millisecond (a starved event loop at this speed) put the 2nd on 2000 exactly,
+  // suppressed at once. So the warnings are checked apart, the rest exactly.
   const withdrawals = flap.filter((r) => r.rib === 'adj-in-pre' && r.withdrawn.length > 0).map((r) => Date.parse(r.time));
-  const warns = (withdrawals[1] ?? 0) > (withdrawals[0] ?? 0);
-  assert.deepEqual(obs.map(brief).sort(), [
+  const sameMs = withdrawals[1] === withdrawals[0];
+  const damp = obs.filter((o) => o.kind === 'dampening');
+  assert.ok(damp.length >= 1 && damp.length <= 2, damp.map(brief).join('; '));
+  assert.equal(damp.at(-1)?.severity, 'critical');
+  if (damp.length === 2) assert.equal(damp[0]?.severity, 'warning');
+  if (sameMs) assert.equal(damp.length, 1);
+  assert.ok(damp.every((o) => o.active && brief(o).endsWith(flapSubj)));
+  assert.deepEqual(obs.filter((o) => !(o.kind === 'dampening' && o.severity === 'warning')).map(brief).sort(), [
     `dampening critical open ${flapSubj}`,
-    ...(warns ? [`dampening warning open ${flapSubj}`] : []),
     `max-prefix-teardown critical open leaf2/${p.peer}/node6 `,
     `pod-cidr-leak critical open border1/172.31.0.1 10.244.0.0/16`,
     `pod-cidr-leak critical open border1/203.0.113.1 10.244.0.0/16`,
@@ -231,7 +237,7 @@ test('demo fabric through a real collector: sessions, flaps, leaks, pressure and
   assert.equal(facts('prefix-flap', 'critical')['flaps_in_window'], 20);
   assert.equal(facts('dampening', 'critical')['suppressed'], true);
   assert.equal(facts('dampening', 'critical')['profile'], 'cisco');
-  assert.equal(facts('dampening', 'critical')['flaps'], warns ? 3 : 2);
+  assert.equal(facts('dampening', 'critical')['flaps'], sameMs ? 2 : 3);
   assert.equal(facts('prefix-limit', 'warning')['received'], 80);
   assert.equal(facts('prefix-limit', 'critical')['received'], 95);
   assert.equal(facts('prefix-limit', 'critical')['limit'], 100);
