@@ -255,5 +255,5 @@ test('digest: one Block Kit message to Slack and one signed webhook, with open a
   const h = hook.requests[0];
   assert.ok(h);
   assert.ok(verifySignature('s3cret', h.headers['x-ribwatch-timestamp'] as string, h.headers['x-ribwatch-signature'] as string, h.body));
-  assert.equal(JSON.parse(h.body).type, 'ribwatch.digest');
+  assert.equal((JSON.parse(h.body) as { type: string }).type, 'ribwatch.digest');
 });
