@@ -13,6 +13,7 @@ import type { Cidr, HostPort } from '../core/net.js';
 import type { RecordSink } from '../core/sink.js';
 import type { CollectorMetrics } from './metrics.js';
 import { RouterSession } from './session.js';
+import type { RawBmpTap } from './session.js';
 
 export interface CollectorOptions {
   readonly listen: HostPort;
@@ -23,12 +24,14 @@ export interface CollectorOptions {
   readonly allow: readonly Cidr[];
   readonly dumpQuietSeconds: number;
   readonly sink: RecordSink;
+  /** Optional: every BMP frame as received (the OpenBMP raw feed). */
+  readonly raw?: RawBmpTap;
   readonly log: Logger;
   readonly metrics: CollectorMetrics;
   readonly clock?: () => number;
 }
 
-export function collectorOptions(c: Config['collector'], deps: Pick<CollectorOptions, 'sink' | 'log' | 'metrics' | 'clock'>): CollectorOptions {
+export function collectorOptions(c: Config['collector'], deps: Pick<CollectorOptions, 'sink' | 'raw' | 'log' | 'metrics' | 'clock'>): CollectorOptions {
   return {
     listen: c.listen,
     maxSessions: c.maxSessions,
@@ -99,6 +102,7 @@ export class BmpCollector {
     if (this.opts.tcpKeepaliveSeconds > 0) socket.setKeepAlive(true, this.opts.tcpKeepaliveSeconds * 1000);
     const session = new RouterSession(socket, {
       sink: this.opts.sink,
+      ...(this.opts.raw !== undefined ? { raw: this.opts.raw } : {}),
       metrics,
       log,
       clock: this.clock,

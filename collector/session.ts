@@ -23,8 +23,18 @@ import { bmpMessageTypeIndex, errorKind } from './bmp-names.js';
 import type { CollectorMetrics } from './metrics.js';
 import { RecordContext, appendRecordsFromBmp, arrivalTime, routerDownRecord, routerUpRecord } from './records-from-bmp.js';
 
+/**
+ * Where whole BMP frames go as received (the OpenBMP raw feed, for GoBMP/OpenBMP consumers).
+ * Same backpressure contract as RecordSink: write() false = full, the socket pauses until drained().
+ */
+export interface RawBmpTap {
+  write(router: string, bmp: Uint8Array, arrivalMs: number): boolean;
+  drained(): Promise<void>;
+}
+
 export interface SessionDeps {
   readonly sink: RecordSink;
+  readonly raw?: RawBmpTap;
   readonly metrics: CollectorMetrics;
   /** The collector's logger; the session makes a child with its router and session id. */
   readonly log: Logger;
@@ -70,7 +80,7 @@ export class RouterSession {
   start(): void {
     const now = this.deps.clock();
     const local = formatHostPort({ host: canonicalAddress(this.socket.localAddress ?? ''), port: this.socket.localPort ?? 0 });
-    this.emit([routerUpRecord(this.ctx, arrivalTime(now), this.socket.remotePort ?? 0, local)]);
+    if (!this.emit([routerUpRecord(this.ctx, arrivalTime(now), this.socket.remotePort ?? 0, local)])) this.pauseUntil([this.deps.sink.drained()]);
     this.deps.metrics.sessions.inc();
     this.log.info({ remote_port: this.socket.remotePort }, 'BMP session up');
     this.socket.on('data', this.onData);
@@ -105,6 +115,8 @@ export class RouterSession {
     this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     const out: BusRecord[] = [];
     const counts = this.typeCounts;
+    const raw = this.deps.raw;
+    let rawFull = false;
     let error: DecodeError | undefined;
     for (;;) {
       const f = this.framer.next();
@@ -115,6 +127,8 @@ export class RouterSession {
       }
       counts[bmpMessageTypeIndex(f.type)]!++;
       this.messages++;
+      // Every whole frame, decodable or not (v4 too): raw consumers decide for themselves.
+      if (raw !== undefined && !raw.write(this.router, f.frame, now)) rawFull = true;
       let r: ReturnType<BmpRouterState['decode']>;
       try {
         r = this.state.decode(f.frame);
@@ -147,7 +161,10 @@ export class RouterSession {
       }
     }
     this.flushCounts();
-    if (out.length > 0) this.emit(out);
+    const waits: Promise<void>[] = [];
+    if (out.length > 0 && !this.emit(out)) waits.push(this.deps.sink.drained());
+    if (rawFull && raw !== undefined) waits.push(raw.drained());
+    if (waits.length > 0) this.pauseUntil(waits);
     if (error !== undefined) this.desync(error);
   };
 
@@ -182,7 +199,8 @@ export class RouterSession {
     }
   }
 
-  private emit(records: BusRecord[]): void {
+  /** Hands records to the sink; false when the sink is now full. */
+  private emit(records: BusRecord[]): boolean {
     const m = this.deps.metrics;
     let routes = 0;
     for (const r of records) {
@@ -191,13 +209,17 @@ export class RouterSession {
     }
     if (routes > 0) m.record('route').inc(routes);
     this.records += records.length;
-    if (!this.deps.sink.write(records) && !this.pausedBySink && !this.down) {
-      this.pausedBySink = true;
-      this.pauses++;
-      m.sinkPaused.inc();
-      this.socket.pause();
-      this.deps.sink.drained().then(this.onDrained, this.onDrained);
-    }
+    return this.deps.sink.write(records);
+  }
+
+  /** Stops reading the router's socket (TCP pushes back on the router) until every full sink drained. */
+  private pauseUntil(waits: Promise<void>[]): void {
+    if (this.pausedBySink || this.down) return;
+    this.pausedBySink = true;
+    this.pauses++;
+    this.deps.metrics.sinkPaused.inc();
+    this.socket.pause();
+    Promise.all(waits).then(this.onDrained, this.onDrained);
   }
 
   private flushCounts(): void {

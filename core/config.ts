@@ -327,7 +327,7 @@ export const configSchema = {
     openbmpRawTopic: key(
       text('a Kafka topic name, or ""', 'topic, or ""'),
       '',
-      'Also publish every BMP message in the OpenBMP raw format on this topic (OpenBMP uses "openbmp.bmp_raw"); "" is off. Not yet fed: the topic is created, the collector\'s raw tap is still to come.',
+      'Also publish every BMP message in the OpenBMP raw format on this topic (OpenBMP uses "openbmp.bmp_raw"); "" is off. Only `ribwatch collector` with bus.kind kafka feeds it: every whole frame as received, with the same backpressure as the records.',
     ),
   },
   store: {

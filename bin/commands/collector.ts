@@ -19,6 +19,8 @@ import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
 import { openNdjsonSink } from '../../core/sink.js';
 import type { RecordSink } from '../../core/sink.js';
 import type { Bus } from '../../core/bus/index.js';
+// Type only: kafkajs loads when the bus is opened, not with this command.
+import type { KafkaBus } from '../../core/bus/kafka.js';
 import { startupFailed } from './role-setup.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
@@ -101,7 +103,6 @@ export const command: Command = {
       } catch (err) {
         return startupFailed('collector', io, err);
       }
-      if (config.bus.openbmpRawTopic !== '') log.warn({ topic: config.bus.openbmpRawTopic }, 'bus.openbmpRawTopic: the topic exists, but the collector does not feed the OpenBMP raw format yet');
     }
     const output = bus ? `Kafka topic ${bus.topic} at ${config.bus.brokers.join(',')}` : config.output.ndjson === '-' ? 'stdout' : config.output.ndjson;
     const sink: RecordSink = bus
@@ -112,7 +113,9 @@ export const command: Command = {
             log.error({ err, output: config.output.ndjson }, 'record output failed; records are dropped from now on');
           },
         });
-    const collector = new BmpCollector(collectorOptions(config.collector, { sink, log, metrics }));
+    // The OpenBMP raw feed (bus.openbmpRawTopic): every frame as received, for GoBMP/OpenBMP consumers.
+    const raw = bus?.kind === 'kafka' && config.bus.openbmpRawTopic !== '' ? (bus as KafkaBus).rawProducer({ onError: (err, context) => log.error({ err: err.message, context }, 'Kafka raw producer: retrying') }) : undefined;
+    const collector = new BmpCollector(collectorOptions(config.collector, { sink, log, metrics, ...(raw !== undefined ? { raw } : {}) }));
     let metricsServer: MetricsServer | undefined;
     try {
       const bound = await collector.start();
