@@ -4,7 +4,8 @@
  * creates the tables in an embedded store, `ribwatch collector` with bus.kind kafka publishes a
  * replayed BMP stream, `ribwatch writer` consumes it into the store (the consumer group's committed
  * offsets reach the end of the topic), both stop on SIGTERM with exit 0, and `ribwatch sql`
- * shows the exact RIB. All configuration comes from RIBWATCH_* variables.
+ * shows the exact RIB; the OpenBMP raw topic (bus.openbmpRawTopic) carries every BMP message as
+ * sent, behind the OBMP header. All configuration comes from RIBWATCH_* variables.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadChdb } from '../../core/store/index.js';
+import { decodeObmpRaw } from '../../core/bus/openbmp.js';
 import { announce4, concat, endOfRib, initiation, peer, peerDown, peerUp, termination, until, withdraw4 } from '../unit/collector-helpers.js';
 import { kafkaSkipReason, startTestKafka } from './harness-kafka.js';
 import type { KafkaTestBroker } from './harness-kafka.js';
@@ -53,6 +55,7 @@ function env(): Record<string, string> {
     RIBWATCH_BUS_KIND: 'kafka',
     RIBWATCH_BUS_BROKERS: (broker?.brokers ?? []).join(','),
     RIBWATCH_BUS_TOPIC: `records-${tag}`,
+    RIBWATCH_BUS_OPENBMP_RAW_TOPIC: `raw-${tag}`,
     RIBWATCH_BUS_PARTITIONS: '2',
     RIBWATCH_BUS_REPLICATION_FACTOR: '1',
     RIBWATCH_WRITER_GROUP: `writer-${tag}`,
@@ -80,6 +83,27 @@ function ribwatch(args: string[]): Promise<{ code: number | null; stdout: string
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Reads up to `n` messages of a topic from the beginning, in partition/offset order, within a time bound. */
+async function readTopic(brokers: string[], topic: string, n: number, timeoutMs: number): Promise<Buffer[]> {
+  const consumer = new Kafka({ clientId: 'ribwatch-test', brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `raw-reader-${tag}`, maxWaitTimeInMs: 200 });
+  const got: { partition: number; offset: bigint; value: Buffer }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ partition, message }) => {
+        if (message.value) got.push({ partition, offset: BigInt(message.offset), value: message.value });
+        return Promise.resolve();
+      },
+    });
+    await until(() => got.length >= n, timeoutMs).catch(() => undefined);
+  } finally {
+    await consumer.disconnect();
+  }
+  got.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  return got.map((g) => g.value);
 }
 
 /** True when the writer's group has committed every partition up to the topic's end. */
@@ -131,6 +155,15 @@ void test('collector → Kafka → writer → embedded store, as separate proces
     await until(() => /"termination"/.test(collector.err()), 30_000);
     collector.child.kill('SIGTERM');
     assert.equal(await collector.exit, 0, collector.err());
+
+    // The raw feed: one OBMP record per BMP message, keyed by the router, bytes as sent, in order.
+    const raw = (await readTopic(broker.brokers, `raw-${tag}`, msgs.length, 30_000)).map(decodeObmpRaw);
+    assert.equal(raw.length, msgs.length);
+    assert.deepEqual(
+      raw.map((r) => r.bmp.toString('hex')),
+      msgs.map((m) => Buffer.from(m).toString('hex')),
+    );
+    assert.ok(raw.every((r) => r.router === '127.0.0.1'));
 
     const deadline = Date.now() + 60_000;
     while (!(await caughtUp(broker.brokers, `records-${tag}`, `writer-${tag}`))) {
