@@ -179,6 +179,7 @@ export class PrefixLimitDetector implements Detector {
           this.tracked -= s.prefixes.size;
           s.prefixes.clear();
           s.samples = [];
+          s.dumping = true;
         }
         this.views.forgetRouter(r.router);
         return [];
@@ -199,6 +200,8 @@ export class PrefixLimitDetector implements Detector {
       s.statsCount = null;
       s.headroom = null;
       s.capped = false;
+      // The table comes again: until it has (End-of-RIB or the first live change), levels only rise.
+      s.dumping = true;
     }
   }
 
