@@ -185,3 +185,16 @@ void test('tracked prefixes are bounded in total; beyond it the family is marked
   d.onRecord(rec.peerDown(NODE2, { reason: 4 }));
   assert.equal(d.trackedPrefixes, 20, 'a Peer Down frees the peer’s set');
 });
+
+void test('a reset without Peer Down (Peer Up again) re-sends the table: the warning is neither cleared nor re-opened', () => {
+  const rec = new Rec();
+  const d = new PrefixLimitDetector(INV);
+  const out = start(rec, d, 80);
+  assert.deepEqual(out.map((o) => [o.severity, o.active]), [['warning', true]]);
+  out.length = 0;
+  out.push(...d.onRecord(rec.advance(100).peerUp(NODE1, { reset: true })));
+  for (let j = 0; j < 80; j += 20) out.push(...d.onRecord(rec.announce(NODE1, range(j, j + 20), { ...post, dump: true })));
+  out.push(...d.onRecord(rec.endOfRib(NODE1, 'adj-in-post')));
+  assert.ok(out.every((o) => o.active), out.map((o) => o.summary).join('\n'));
+  assert.equal(d.count('127.0.0.1', NODE1.address, 'ipv4-unicast'), 80);
+});
