@@ -161,19 +161,12 @@ export const ribRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, { ctx
         params['p'] = p.text;
         sql = `SELECT ${COLUMNS} FROM rib FINAL WHERE prefix = {p:String} AND ${where.join(' AND ')}${after ? ` AND ${after}` : ''} ORDER BY ${KEY} LIMIT {lim:UInt32}`;
       } else if (match === 'longest') {
-        // Two passes: the key columns alone say which covering prefixes are the longest per
-        // router/peer/view (reading every attribute column of up to 33 granules costs several
-        // times more); then the full rows of just those prefixes.
-        const longestOf = (cols: string, cands: string): string => `SELECT ${cols} FROM (
-                 SELECT ${cols}, toUInt8OrZero(splitByChar('/', prefix)[2]) AS plen,
-                        max(plen) OVER (PARTITION BY router, peer_type, peer_rd, peer_address, rib, afi_safi, rd) AS best
-                 FROM rib FINAL WHERE prefix IN {${cands}:Array(String)} AND ${where.join(' AND ')})
-               WHERE plen = best`;
         params['cands'] = coveringPrefixes(p.key);
-        const best = await ctx.query<{ prefix: string }>(`SELECT DISTINCT prefix FROM (${longestOf('router, peer_type, peer_rd, peer_address, rib, afi_safi, prefix, rd, path_id', 'cands')})`, params);
-        if (best.length === 0) return { routes: [], next: null };
-        params['best'] = best.map((b) => b.prefix);
-        sql = `${longestOf(COLUMNS, 'best')}${after ? ` AND ${after}` : ''} ORDER BY ${KEY} LIMIT {lim:UInt32}`;
+        sql = `SELECT ${COLUMNS} FROM (
+                 SELECT ${COLUMNS}, toUInt8OrZero(splitByChar('/', prefix)[2]) AS plen,
+                        max(plen) OVER (PARTITION BY router, peer_type, peer_rd, peer_address, rib, afi_safi, rd) AS best
+                 FROM rib FINAL WHERE prefix IN {cands:Array(String)} AND ${where.join(' AND ')})
+               WHERE plen = best${after ? ` AND ${after}` : ''} ORDER BY ${KEY} LIMIT {lim:UInt32}`;
       } else {
         const scan = moreSpecificScan(p.key);
         params['tp'] = scan.textPrefix;
