@@ -1,9 +1,10 @@
 /**
- * `ribwatch run`: the single-machine default. Collector, writer and REST API in one process: the
- * collector and the writer joined by the in-process bus, writing to the embedded ClickHouse
- * (chDB) under ./data, the API reading the same store (chDB lets one process open a data
- * directory, so the API must live here to see it while it runs); the migrations are applied at
- * start. Nothing else to install.
+ * `ribwatch run`: the single-machine default. Collector, writer, analyzer and REST API in one
+ * process: the collector feeds the in-process bus, the writer (one consumer group) stores into the
+ * embedded ClickHouse (chDB) under ./data, the analyzer (another group) turns records into alerts
+ * kept in the same store, and the API reads it (chDB lets one process open a data directory, so
+ * the API must live here to see it while it runs); the migrations are applied at start. Nothing
+ * else to install. `--demo` adds a simulated fabric dialling this process's BMP listener.
  *
  * Start-up prints, for a person (stdout, plain lines, not logs): where routers connect, the FRR
  * line that points a router here, where the data lives, and how to look at it (the API, with its
@@ -43,9 +44,10 @@ import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } f
 
 const USAGE = `usage: ribwatch run [--config FILE] [--data DIR] [--bmp-listen HOST:PORT] [--api-listen HOST:PORT] [--inventory FILE] [--demo]
 
-Runs the collector, the writer and the REST API in one process: routers connect over BMP, records
-go through an in-process bus into the embedded ClickHouse (chDB) under DIR, and the API (api.*)
-reads it. Migrations are applied at start. Nothing else to install; for Kafka and a ClickHouse
+Runs the collector, the writer, the analyzer and the REST API in one process: routers connect over
+BMP, records go through an in-process bus into the embedded ClickHouse (chDB) under DIR and through
+the analyzer's detectors into alerts (kept in the store, sent to Slack / a webhook when configured),
+and the API (api.*) reads it. Migrations are applied at start. Nothing else to install; for Kafka and a ClickHouse
 server run \`ribwatch collector\`, \`ribwatch writer\` and \`ribwatch api\` instead.
 
 options:
@@ -89,6 +91,8 @@ export function startBanner(o: {
   applied: number;
   metrics: HostPort | undefined;
   api: { url: string; token: string | undefined };
+  /** More lines before the last one (the analyzer's, the demo's), already indented. */
+  extra?: readonly string[];
 }): string {
   const { config, store } = o;
   const listen = formatHostPort(o.bmp);
@@ -96,7 +100,7 @@ export function startBanner(o: {
   const target = wildcard ? '<this host\'s address>' : o.bmp.host;
   const sqlCmd = ['npx ribwatch sql', ...(o.file !== undefined ? [`--config ${shellWord(o.file)}`] : []), ...(store.kind === 'embedded' ? [`--data ${shellWord(store.where)}`] : []), `"${EXAMPLE_SQL}"`].join(' ');
   const lines = [
-    `ribwatch run: collector, writer and API in one process (in-process bus, ${store.kind === 'embedded' ? 'embedded ClickHouse' : 'ClickHouse server'})`,
+    `ribwatch run: collector, writer, analyzer and API in one process (in-process bus, ${store.kind === 'embedded' ? 'embedded ClickHouse' : 'ClickHouse server'})`,
     `  BMP      listening on ${listen}; routers may connect from ${config.collector.allow.map((c) => c.text).join(', ')} (collector.allow)`,
     `  FRR      router bgp <ASN> / bmp targets ribwatch / bmp connect ${target} port ${o.bmp.port} min-retry 1000 max-retry 10000`,
     store.kind === 'embedded'
@@ -120,12 +124,12 @@ export function startBanner(o: {
   } else {
     lines.push(`           or: ${sqlCmd}`);
   }
-  lines.push(`  metrics  ${o.metrics ? `http://${formatHostPort(o.metrics)}/metrics` : 'off (collector.metricsListen)'}`, 'Stop with Ctrl-C or SIGTERM: router sessions close, the bus drains into the store, then it exits.');
+  lines.push(`  metrics  ${o.metrics ? `http://${formatHostPort(o.metrics)}/metrics` : 'off (collector.metricsListen)'}`, ...(o.extra ?? []), 'Stop with Ctrl-C or SIGTERM: router sessions close, the bus drains into the store, then it exits.');
   return `${lines.join('\n')}\n`;
 }
 
 /** What `run --demo` adds to the banner. */
-export function demoBanner(apiUrl: string, store: Store, file: string | undefined): string {
+export function demoBanner(apiUrl: string, store: Store, file: string | undefined): string[] {
   const sql = ['npx ribwatch sql', ...(file !== undefined ? [`--config ${shellWord(file)}`] : []), ...(store.kind === 'embedded' ? [`--data ${shellWord(store.where)}`] : []), '"SELECT kind, severity, status, summary FROM alerts FINAL"'].join(' ');
   return [
     '  demo     a simulated fabric is running: leaf1, leaf2 and border1 connect over BMP from 127.0.11.x',
@@ -133,8 +137,7 @@ export function demoBanner(apiUrl: string, store: Store, file: string | undefine
     '           alerts appear within a minute, in Slack if configured (slack.webhookUrl / RIBWATCH_SLACK_WEBHOOK_URL)',
     `  alerts   curl -H "Authorization: Bearer $TOKEN" ${apiUrl}/api/v1/alerts`,
     `           or after Ctrl-C: ${sql}`,
-    '',
-  ].join('\n');
+  ];
 }
 
 export const command: Command = {
@@ -212,13 +215,13 @@ export const command: Command = {
         const m = err instanceof Error ? err.message : String(err);
         throw new Error(/^api[.:]/.test(m) ? m : `api.listen ${formatHostPort(config.api.listen)}: ${m}`);
       });
-      io.stdout.write(startBanner({ config, file, bmp: bound, store, applied, metrics: metricsServer?.address, api: { url: api.url, token: generatedToken } }));
-      io.stdout.write(analyzer.describe().map((l) => `  ${l}\n`).join(''));
+      const extra = analyzer.describe().map((l) => `  ${l}`);
       if (values.demo === true) {
         const host = bound.host === '0.0.0.0' || bound.host === '::' ? '127.0.0.1' : bound.host;
         demo = startDemoFabric({ bmp: { host, port: bound.port }, log: log.child({ component: 'demo' }) });
-        io.stdout.write(demoBanner(api.url, store, file));
+        extra.push(...demoBanner(api.url, store, file));
       }
+      io.stdout.write(startBanner({ config, file, bmp: bound, store, applied, metrics: metricsServer?.address, api: { url: api.url, token: generatedToken }, extra }));
       log.info({ listen: formatHostPort(bound), store: store.where, database: store.database }, 'run started');
     } catch (err) {
       await demo?.stop().catch(() => undefined);
