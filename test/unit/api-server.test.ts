@@ -43,7 +43,7 @@ void test('tokens and scopes on every kind of route; probes and docs are public'
   const app = await buildApi(options(tokens));
   const code = async (method: 'GET' | 'POST' | 'DELETE', url: string, token?: string): Promise<string> => {
     const r = await app.inject({ method, url, headers: token !== undefined ? { authorization: `Bearer ${token}` } : {} });
-    return `${r.statusCode} ${r.statusCode >= 400 ? String((r.json() as { code: string }).code) : ''}`.trim();
+    return `${r.statusCode} ${r.statusCode >= 400 ? String(r.json<{ code: string }>().code) : ''}`.trim();
   };
   assert.equal(await code('GET', '/healthz'), '200');
   assert.equal(await code('GET', '/readyz'), '200');
@@ -73,7 +73,7 @@ void test('the rate limit answers 429 in the catalogue shape, with Retry-After; 
   for (let i = 0; i < 3; i++) assert.equal((await app.inject({ url: '/api/v1/routers', headers: h })).statusCode, 200);
   const r = await app.inject({ url: '/api/v1/routers', headers: h });
   assert.equal(r.statusCode, 429);
-  assert.equal((r.json() as { code: string }).code, 'RW_API_RATE_LIMITED');
+  assert.equal(r.json<{ code: string }>().code, 'RW_API_RATE_LIMITED');
   assert.ok(Number(r.headers['retry-after']) > 0);
   for (let i = 0; i < 5; i++) assert.equal((await app.inject('/healthz')).statusCode, 200);
   await app.close();
@@ -83,9 +83,9 @@ void test('bodies: over the limit is 413, not JSON is 415, broken JSON is 400', 
   const app = await buildApi(options({ ...tokens, RIBWATCH_API_BODY_LIMIT_BYTES: '1KiB' }));
   const h = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
   const big = await app.inject({ method: 'POST', url: '/api/v1/silences', headers: h, payload: JSON.stringify({ reason: 'x'.repeat(5000) }) });
-  assert.deepEqual([big.statusCode, (big.json() as { code: string }).code], [413, 'RW_API_BODY_TOO_LARGE']);
+  assert.deepEqual([big.statusCode, big.json<{ code: string }>().code], [413, 'RW_API_BODY_TOO_LARGE']);
   const xml = await app.inject({ method: 'POST', url: '/api/v1/silences', headers: { ...h, 'content-type': 'application/xml' }, payload: '<a/>' });
-  assert.deepEqual([xml.statusCode, (xml.json() as { code: string }).code], [415, 'RW_API_UNSUPPORTED_MEDIA_TYPE']);
+  assert.deepEqual([xml.statusCode, xml.json<{ code: string }>().code], [415, 'RW_API_UNSUPPORTED_MEDIA_TYPE']);
   const broken = await app.inject({ method: 'POST', url: '/api/v1/silences', headers: h, payload: '{"matchers":' });
   assert.equal(broken.statusCode, 400);
   await app.close();
