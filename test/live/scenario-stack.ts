@@ -1,7 +1,8 @@
 /**
  * ribwatch's analyzer path composed in-process for scenario tests and the analyzer benchmark:
- * BMP listener (collector) → in-memory bus → its own consumer group → every stream detector →
- * AlertManager → Slack incoming-webhook notifier → a local HTTP server standing in for Slack.
+ * BMP listener (collector) → in-memory bus → its own consumer group → the analyzer pipeline
+ * (analyzer/pipeline.ts: every stream detector, periodic tick) → AlertManager → Slack
+ * incoming-webhook notifier → a local HTTP server standing in for Slack.
  * The same pieces `ribwatch run` wires, without the CLI, the store or the writer, so a scenario
  * sees exactly what on-call would get. The collector can be stopped and started again on the same
  * address (routers reconnect and re-dump), as a collector restart does.
@@ -18,8 +19,8 @@ import { createRegistry } from '../../core/metrics.js';
 import { parseCidr } from '../../core/net.js';
 import type { Cidr, HostPort } from '../../core/net.js';
 import type { BusRecord } from '../../core/records.js';
-import { DetectorSet } from '../../analyzer/detectors/index.js';
-import type { DetectorsOptions } from '../../analyzer/detectors/index.js';
+import type { DetectorSet, DetectorsOptions } from '../../analyzer/detectors/index.js';
+import { AnalyzerPipeline } from '../../analyzer/pipeline.js';
 import { AlertManager } from '../../analyzer/alerts/manager.js';
 import { DEFAULT_ALERTS_OPTIONS } from '../../analyzer/alerts/options.js';
 import type { AlertsOptions } from '../../analyzer/alerts/options.js';
@@ -61,7 +62,7 @@ export const FAST_ALERTS: Partial<AlertsOptions> = {
 export class AnalyzerStack {
   readonly bus = new MemoryBus();
   readonly producer: BusProducer;
-  readonly detectors: DetectorSet;
+  readonly pipeline: AnalyzerPipeline;
   readonly manager: AlertManager;
   readonly notifiers: readonly Notifier[];
   readonly slack: Receiver;
@@ -92,7 +93,6 @@ export class AnalyzerStack {
     });
     const inv = typeof o.inventory === 'string' ? parseInventory(o.inventory, 'scenario-inventory.yaml') : o.inventory;
     this.producer = this.bus.producer();
-    this.detectors = new DetectorSet(inv, o.detectors ?? {});
     const base = { ...DEFAULT_ALERTS_OPTIONS, ...FAST_ALERTS, ...o.alerts };
     const options: AlertsOptions = {
       ...base,
@@ -102,6 +102,24 @@ export class AnalyzerStack {
     };
     this.notifiers = createNotifiers(options, { log: this.log });
     this.manager = new AlertManager({ options, notifiers: this.notifiers, log: this.log, tickMs: o.tickMs ?? 250 });
+    const manager = this.manager;
+    const seen = this.observations;
+    this.pipeline = new AnalyzerPipeline({
+      inventory: inv,
+      ...(o.detectors ? { detectors: o.detectors } : {}),
+      log: this.log,
+      sink: {
+        observeAll(os: Iterable<Observation>): void {
+          const list = [...os];
+          seen.push(...list);
+          manager.observeAll(list);
+        },
+      },
+    });
+  }
+
+  get detectors(): DetectorSet {
+    return this.pipeline.detectors;
   }
 
   static async start(o: StackOptions): Promise<AnalyzerStack> {
@@ -110,26 +128,16 @@ export class AnalyzerStack {
     await s.manager.start();
     s.consumer = s.bus.consumer({ group: 'analyzer', maxRecords: 10_000, maxWaitMs: o.maxWaitMs ?? 50 });
     await s.consumer.start((batch) => {
-      const out: Observation[] = [];
       for (const r of batch.records) {
         s.records.push(r);
         s.onRecord?.(r);
-        const obs = s.detectors.onRecord(r);
-        if (obs.length > 0) out.push(...obs);
       }
-      s.emit(out);
-      return Promise.resolve();
+      return s.pipeline.handle(batch);
     });
-    s.timer = setInterval(() => s.emit(s.detectors.tick()), o.tickMs ?? 250);
+    s.timer = setInterval(() => s.pipeline.tick(), o.tickMs ?? 250);
     s.timer.unref();
     await s.startCollector();
     return s;
-  }
-
-  private emit(out: Observation[]): void {
-    if (out.length === 0) return;
-    this.observations.push(...out);
-    this.manager.observeAll(out);
   }
 
   /** Starts the BMP listener (again) on the same address. */
