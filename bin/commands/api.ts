@@ -7,15 +7,16 @@
  */
 import { parseArgs } from 'node:util';
 import { startApi } from '../../api/index.js';
-import { ConfigError, loadConfig } from '../../core/config.js';
+import type { RunningApi } from '../../api/index.js';
 import type { Config } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
 import { migrate } from '../../core/migrate.js';
-import { formatHostPort, parseHostPort } from '../../core/net.js';
-import { openStore } from '../../core/store/index.js';
-import type { Store, StoreOptions } from '../../core/store/index.js';
+import { formatHostPort } from '../../core/net.js';
+import { connectStore, storeOptions } from '../../core/roles/store.js';
+import type { Store } from '../../core/store/index.js';
 import { usageError } from './command.js';
 import type { Command } from './command.js';
+import { configFile, loadRoleConfig, startupFailed, waitForSignal } from './role-setup.js';
 
 const USAGE = `usage: ribwatch api [--config FILE] [--listen HOST:PORT] [--data DIR]
 
@@ -35,12 +36,6 @@ an embedded store, an admin token is generated at the first run and printed once
 
 Exit status: 0 stopped by SIGINT/SIGTERM, 1 failed to start, 2 usage or configuration error.`;
 
-function storeOptionsOf(c: Config['store']): StoreOptions {
-  if (c.kind === 'embedded') return { kind: 'embedded', dataDir: c.dataDir, database: c.database };
-  if (c.url === '') throw new Error('store.url: store.kind is server but no URL is set (e.g. http://clickhouse:8123)');
-  return { kind: 'server', url: c.url, username: c.username, password: c.password, database: c.database };
-}
-
 export const command: Command = {
   usage: USAGE,
   async run(argv, io) {
@@ -53,57 +48,30 @@ export const command: Command = {
     const overrides: Record<string, string> = {};
     if (values.listen !== undefined) overrides['api.listen'] = values.listen;
     if (values.data !== undefined) overrides['store.dataDir'] = values.data;
-    const file = values.config ?? process.env['RIBWATCH_CONFIG'];
-    let config: Config;
-    try {
-      const loaded = loadConfig({ ...(file !== undefined && file !== '' ? { file } : {}), env: process.env, overrides });
-      for (const w of loaded.warnings) io.stderr.write(`ribwatch api: warning: ${w}\n`);
-      config = loaded.config;
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        io.stderr.write(`ribwatch api: ${err.message}\n`);
-        return 2;
-      }
-      throw err;
-    }
-    const listenCheck = parseHostPort(formatHostPort(config.api.listen));
-    if (typeof listenCheck === 'string') return usageError(io, 'api', `api.listen: ${listenCheck}`);
+    const config: Config | number = loadRoleConfig('api', io, configFile(values.config), overrides);
+    if (typeof config === 'number') return config;
 
     const log = createLogger({ level: config.log.level, name: 'ribwatch-api' });
-    let store: Store;
+    let store: Store | undefined;
+    let api: RunningApi;
     try {
-      store = await openStore(storeOptionsOf(config.store));
+      store = await connectStore(storeOptions(config.store));
       await migrate(store);
-    } catch (err) {
-      io.stderr.write(`ribwatch api: store: ${(err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ')}\n`);
-      return 1;
-    }
-    let api;
-    try {
       api = await startApi({
         store,
         config,
         log,
-        ...(config.store.kind === 'embedded' ? { firstRunDir: config.store.dataDir } : {}),
+        ...(store.kind === 'embedded' ? { firstRunDir: store.where } : {}),
         onGeneratedToken: (token) => {
-          io.stderr.write(`ribwatch api: no API token was configured, so an admin token was generated (shown this once; its hash is kept in ${config.store.dataDir}/api-token.sha256):\n\n    ${token}\n\n  curl -H "Authorization: Bearer ${token}" http://${formatHostPort(config.api.listen)}/api/v1/peers\n\n`);
+          io.stderr.write(`ribwatch api: no API token was configured, so an admin token was generated (shown this once; its hash is kept in ${store?.where ?? ''}/api-token.sha256):\n\n    ${token}\n\n  curl -H "Authorization: Bearer ${token}" http://${formatHostPort(config.api.listen)}/api/v1/peers\n\n`);
         },
       });
     } catch (err) {
-      io.stderr.write(`ribwatch api: ${(err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ')}\n`);
-      await store.close();
-      return 1;
+      await store?.close();
+      return startupFailed('api', io, err);
     }
     log.info({ url: api.url, store: store.where }, `API listening on ${api.url} (OpenAPI: ${api.url}/docs)`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await waitForSignal(log);
     await api.close();
     await store.close();
     return 0;
