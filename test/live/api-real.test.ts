@@ -380,7 +380,6 @@ void test('GET /flaps: live changes per prefix and per peer, dumps excluded, ses
 });
 
 void test('alerts and silences: reads from the store, writes through the lifecycle, admin only', { skip }, async () => {
-  assert.deepEqual((await get('/api/v1/alerts?status=open')).body, { alerts: [], next: null });
   assert.equal((await get('/api/v1/alerts/abc')).status, 404);
   assert.equal((await get('/api/v1/alerts/abc/acknowledge', READ, { method: 'POST' })).status, 403);
   const ack = await get('/api/v1/alerts/abc/acknowledge', ADMIN, { method: 'POST' });
@@ -399,7 +398,67 @@ void test('alerts and silences: reads from the store, writes through the lifecyc
   const big = await get('/api/v1/silences', ADMIN, { method: 'POST', body: JSON.stringify({ matchers: { router: 'x' }, ends_at: '2030-01-01T00:00:00Z', reason: 'x'.repeat(100_000) }), headers: { 'content-type': 'application/json' } });
   assert.equal(big.status, 413);
   assert.equal(big.body['code'], 'RW_API_BODY_TOO_LARGE');
-  assert.deepEqual((await get('/api/v1/analysis/leaks')).body, { alerts: [], next: null });
+});
+
+void test('alerts as the analyzer stores them: listed by status and kind, newest change first, one by id; leaks view', { skip }, async () => {
+  const now = Date.now();
+  const row = (id: string, kind: string, status: string, version: number, updatedMs: number): Record<string, unknown> => ({
+    id,
+    version,
+    kind,
+    alert_key: `${kind}|10.244.3.0/24`,
+    severity: 'critical',
+    peak_severity: 'critical',
+    status,
+    subject: { router: 'leaf1', peer: '10.0.0.2', prefix: '10.244.3.0/24' },
+    router: 'leaf1',
+    peer: '10.0.0.2',
+    prefix: '10.244.3.0/24',
+    cluster: 'prod',
+    node: '',
+    afi_safi: 'ipv4-unicast',
+    routers: ['leaf1', 'leaf2'],
+    peers: ['10.0.0.2'],
+    summary: `${kind} of 10.244.3.0/24 seen at leaf1`,
+    next_step: 'check the export policy of leaf1',
+    facts: JSON.stringify({ as_path: '64512 65001', count: 3 }),
+    observers: '[]',
+    observations: 3,
+    events: 3,
+    opened_at: new Date(now - 600_000).toISOString().replace('T', ' ').replace('Z', ''),
+    updated_at: new Date(updatedMs).toISOString().replace('T', ' ').replace('Z', ''),
+    last_active_at: new Date(updatedMs).toISOString().replace('T', ' ').replace('Z', ''),
+    resolved_at: status === 'resolved' ? new Date(updatedMs).toISOString().replace('T', ' ').replace('Z', '') : null,
+    acknowledged_at: null,
+    acknowledged_by: '',
+    escalated_at: null,
+    silenced_by: [],
+    reopened_from: '',
+    last_notified_at: null,
+    channels: '{}',
+  });
+  await store?.insert('alerts', [
+    row('a1', 'pod-cidr-leak', 'open', 1, now - 300_000),
+    row('a1', 'pod-cidr-leak', 'open', 2, now - 60_000),
+    row('a2', 'prefix-flap', 'open', 1, now - 120_000),
+    row('a3', 'session-flap', 'resolved', 1, now - 30_000),
+  ]);
+  const open = await all('/api/v1/alerts?status=open&limit=1', 'alerts');
+  assert.deepEqual(open.map((a) => a['id']), ['a1', 'a2'], 'newest change first, one row per id (latest version)');
+  const a1 = open[0] ?? {};
+  assert.equal(a1['kind'], 'pod-cidr-leak');
+  assert.equal(a1['severity'], 'critical');
+  assert.equal(a1['status'], 'open');
+  assert.deepEqual(a1['subject'], { router: 'leaf1', peer: '10.0.0.2', prefix: '10.244.3.0/24' });
+  assert.equal(a1['updated_at'], new Date(now - 60_000).toISOString());
+  assert.equal(a1['opened_at'], new Date(now - 600_000).toISOString());
+  assert.deepEqual(a1['facts'], { as_path: '64512 65001', count: 3 });
+  assert.equal(typeof a1['summary'], 'string');
+  assert.deepEqual((await all('/api/v1/alerts?kind=prefix-flap', 'alerts')).map((a) => a['id']), ['a2']);
+  assert.deepEqual((await all('/api/v1/alerts?status=resolved', 'alerts')).map((a) => a['id']), ['a3']);
+  assert.deepEqual((await all('/api/v1/alerts?peer=10.0.0.2&prefix=10.244.3.0/24', 'alerts')).map((a) => a['id']), ['a3', 'a1', 'a2']);
+  assert.equal((await get('/api/v1/alerts/a2')).body['kind'], 'prefix-flap');
+  assert.deepEqual((await all('/api/v1/analysis/leaks', 'alerts')).map((a) => a['id']), ['a1']);
 });
 
 void test('auth: probes need no token; no token or a wrong one is 401; a read token on admin routes is 403', { skip }, async () => {
