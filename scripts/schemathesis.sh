@@ -29,6 +29,8 @@ install() {
 
 fuzz() {
   local url=$1 token=$2 n=${3:-25}
+  # schemathesis keeps its example database in ./.schemathesis: keep it in .scratch, not the tree.
+  cd "$root/.scratch"
   "$st" run "$url/docs/json" \
     --url "$url" \
     --header "Authorization: Bearer $token" \
