@@ -11,7 +11,7 @@
  * and RIBWATCH_WEBHOOK_SECRET; `optionsFromConfig` also reads those four from the environment
  * when the configuration leaves them empty, so they work however the fragment is registered.
  */
-import { ConfigKey } from '../../core/config.js';
+import { ConfigKey } from '../../core/config-key.js';
 import type { ConfigKind, ConfigOf, Parsed } from '../../core/config.js';
 import type { Severity } from '../types.js';
 import { silenceProblems } from './silences.js';
