@@ -1,9 +1,8 @@
 /**
  * The configuration schema's building blocks (a key, its kind, a parse result), apart from
  * core/config.ts so that schema fragments defined next to the code they configure (the alerts'
- * `alertsConfigSchema`) can build their keys before core/config.ts itself is evaluated: config.ts
- * imports those fragments, and they import these classes, so the classes must not live in the
- * module that is still being evaluated. core/config.ts re-exports everything here.
+ * `alertsConfigSchema`) can build their keys without importing core/config.ts, which imports them
+ * to register them: no import cycle. core/config.ts re-exports everything here.
  */
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };

@@ -19,8 +19,8 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, stringify } from 'y
 import type { Node as YamlNode } from 'yaml';
 import { formatHostPort, parseCidr, parseHostPort } from './net.js';
 import type { Cidr, HostPort } from './net.js';
-// First: the alerts' schema fragment (imported below) builds its keys with ConfigKey while this
-// module is still being evaluated, so ConfigKey lives in its own module, evaluated before it.
+// ConfigKey lives in its own module so that schema fragments kept next to the code they configure
+// (the alerts' alertsConfigSchema, registered below) can build keys without importing this one.
 import { ConfigKey } from './config-key.js';
 import type { ConfigKind, Parsed } from './config-key.js';
 import { alertsConfigSchema } from '../analyzer/alerts/options.js';
@@ -450,18 +450,10 @@ export const configSchema = {
       digest: key(cronSchedule, '0 8 * * *', 'When the daily digest goes to Slack and the webhook: open alerts by kind and severity, top flapping prefixes, prefix-limit headroom.'),
     },
   },
-  // The alerts' own fragment (analyzer/alerts/options.ts): alerts, slack, webhook. Getters, read
-  // when the schema is walked, because that module may still be evaluating when this one is (it
-  // imports ConfigKey through here).
-  get alerts() {
-    return alertsConfigSchema.alerts;
-  },
-  get slack() {
-    return alertsConfigSchema.slack;
-  },
-  get webhook() {
-    return alertsConfigSchema.webhook;
-  },
+  // The alerts' own fragment (analyzer/alerts/options.ts, documented in docs/alerts.md).
+  alerts: alertsConfigSchema.alerts,
+  slack: alertsConfigSchema.slack,
+  webhook: alertsConfigSchema.webhook,
 };
 
 interface SchemaSection {
