@@ -47,8 +47,9 @@ const USAGE = `usage: ribwatch run [--config FILE] [--data DIR] [--bmp-listen HO
 Runs the collector, the writer, the analyzer and the REST API in one process: routers connect over
 BMP, records go through an in-process bus into the embedded ClickHouse (chDB) under DIR and through
 the analyzer's detectors into alerts (kept in the store, sent to Slack / a webhook when configured),
-and the API (api.*) reads it. Migrations are applied at start. Nothing else to install; for Kafka and a ClickHouse
-server run \`ribwatch collector\`, \`ribwatch writer\` and \`ribwatch api\` instead.
+and the API (api.*) reads it. Migrations are applied at start. Nothing else to install; for Kafka
+and a ClickHouse server run \`ribwatch collector\`, \`ribwatch writer\`, \`ribwatch analyzer\` and
+\`ribwatch api\` instead.
 
 options:
   --config FILE           YAML configuration (default: $RIBWATCH_CONFIG, else built-in defaults)
