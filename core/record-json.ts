@@ -11,6 +11,7 @@
  */
 import type { RibView } from '@ribwatch/bmp-parser';
 import type { BusRecord, PeerRef, RouteAttributes, RoutePrefix, RouteRecord } from './records.js';
+import { flat } from './flat-string.js';
 
 /**
  * A route record as the collector builds it: a plain data object whose class marks the exact
@@ -94,11 +95,6 @@ function prefixesJson(ps: readonly RoutePrefix[]): string {
   return JSON.stringify(ps);
 }
 
-/** V8 keeps a string built by concatenation as a rope; reading a character flattens it once, so the cached part is copied fast every time after. */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
-}
 
 interface Mid {
   readonly time: string;

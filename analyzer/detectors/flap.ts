@@ -23,6 +23,8 @@ import type { BusRecord, PeerDownRecord, PeerUpRecord, RouteRecord } from '../..
 import type { AlertSubject, Detector, Observation, Severity } from '../types.js';
 import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, classifyPeerDown, isLbMove, originAs, describePeerDown, eventMs, isSelfPeer, iso } from './common.js';
 import type { CommonOptions, DownClass } from './common.js';
+// Path keys live as long as their state: flat strings take a third of a rope's memory.
+import { flat } from '../../core/flat-string.js';
 
 export interface PrefixFlapOptions extends CommonOptions {
   readonly windowMs?: number;
@@ -161,7 +163,7 @@ export class PrefixFlapDetector implements Detector {
     const base = `${r.router}|${r.peer.address}|${r.peer.rd ?? ''}|${r.afi_safi}|`;
     const out: Observation[] = [];
     for (const w of r.withdrawn) {
-      const key = `${base}${w.prefix}|${w.path_id ?? ''}`;
+      const key = flat(`${base}${w.prefix}|${w.path_id ?? ''}`);
       const s = this.paths.touch(key, t);
       if (!s) continue;
       s.lastMs = t;
@@ -174,7 +176,7 @@ export class PrefixFlapDetector implements Detector {
       const attr = attributesFingerprint(r.attributes);
       const origin = originAs(r.attributes) ?? -1;
       for (const a of r.announced) {
-        const key = `${base}${a.prefix}|${a.path_id ?? ''}`;
+        const key = flat(`${base}${a.prefix}|${a.path_id ?? ''}`);
         const s = this.paths.touch(key, t);
         if (!s) {
           this.paths.set(key, newPath(t, attr, gen, origin, r.rib));

@@ -30,6 +30,8 @@ import type { BusRecord, RouteRecord } from '../../core/records.js';
 import type { AlertSubject, Detector, Observation } from '../types.js';
 import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, eventMs, isLbMove, originAs, isSelfPeer, iso } from './common.js';
 import type { CommonOptions } from './common.js';
+// Path keys live as long as their state: flat strings take a third of a rope's memory.
+import { flat } from '../../core/flat-string.js';
 
 export interface RfdOptions extends CommonOptions {
   /** RIB views followed, in order of preference per peer. Default pre-policy, then post-policy Adj-RIB-In. */
@@ -227,7 +229,7 @@ export class RfdDetector implements Detector {
     const base = `${r.router}|${r.peer.address}|${r.peer.rd ?? ''}|${r.afi_safi}|`;
     const out: Observation[] = [];
     for (const w of r.withdrawn) {
-      const key = `${base}${w.prefix}|${w.path_id ?? ''}`;
+      const key = flat(`${base}${w.prefix}|${w.path_id ?? ''}`);
       const s = this.paths.touch(key, t);
       if (!s) continue; // never announced: a stale withdrawal, a no-op
       s.lastMs = t;
@@ -242,7 +244,7 @@ export class RfdDetector implements Detector {
       const attr = attributesFingerprint(r.attributes);
       const origin = originAs(r.attributes) ?? -1;
       for (const a of r.announced) {
-        const key = `${base}${a.prefix}|${a.path_id ?? ''}`;
+        const key = flat(`${base}${a.prefix}|${a.path_id ?? ''}`);
         const s = this.paths.touch(key, t);
         if (!s) {
           this.paths.set(key, { lastMs: t, announced: true, attr, gen, origin, d: null });
@@ -453,7 +455,9 @@ export class RfdDetector implements Detector {
       forget_at: s.p > params.reuse / 2 ? iso(s.tMs + hMs * Math.log2(s.p / (params.reuse / 2))) : null,
       flap_period_s: s.cycles > 0 ? Math.round(s.periodMs / 100) / 10 : null,
       increment_per_cycle: s.cycles > 0 ? s.inc : null,
-      projected_penalty: proj === null ? null : proj === Infinity ? 'unbounded' : Math.round(proj),
+      // The penalty never exceeds the ceiling: P∞ above it is shown as the ceiling (the ETA above uses P∞ itself,
+      // which is exact while the peaks stay below the ceiling, and S ≤ ceiling whenever a warning is possible).
+      projected_penalty: proj === null ? null : Math.round(Math.min(proj, dampeningCeiling(params))),
       suppress_eta: eta,
       rib: s.rib,
       ebgp: true,

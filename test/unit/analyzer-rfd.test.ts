@@ -230,6 +230,20 @@ void test('forget: below R/2 the history is dropped, and the next withdrawal sta
   assert.equal(pen()?.flaps, 1);
 });
 
+void test('the projected penalty is shown clipped at the ceiling: a flap every 20 s under RFC 7196 tends to P∞ ≈ 65k, but a penalty never passes 50 000', () => {
+  const { w, a, out, pen } = setup('rfc7196');
+  for (let i = 0; i < 3; i++) {
+    w(i * 20_000);
+    a(i * 20_000 + 1000);
+  }
+  // Three withdrawals 20 s apart: ≈ 2950 < S = 6000, not suppressed, but P∞ = 1000/(1−2^(−20/900)) ≈ 65 400 ≥ S: warned.
+  assert.equal(pen()?.suppressed, false);
+  const warn = out.filter((o) => o.severity === 'warning');
+  assert.equal(warn.length, 1);
+  assert.equal(warn[0]?.facts['projected_penalty'], 50000);
+  assert.equal(warn[0]?.facts['ceiling'], 50000);
+});
+
 void test('"will be suppressed at this rate": P∞ = I/(1−2^(−Δ/H)) against S, with the boundary Δ = 15 min for Cisco', () => {
   const run = (periodMs: number, cycles: number) => {
     const s = setup('cisco');
