@@ -13,7 +13,7 @@ interface Entry {
 }
 
 const COMMANDS: Readonly<Record<string, Entry>> = {
-  run: { summary: 'collector + writer in one process on the embedded store (./data): the single-machine default', load: async () => (await import('./commands/run.js')).command },
+  run: { summary: 'collector, writer, analyzer and API in one process on the embedded store (./data): the single-machine default (--demo: a simulated fabric)', load: async () => (await import('./commands/run.js')).command },
   decode: { summary: 'decode BMP from raw files or pcap/pcapng captures to NDJSON or a summary', load: async () => (await import('./commands/decode.js')).command },
   sim: { summary: 'act as a demo fabric: three simulated routers with flaps, a pod CIDR leak and prefix-limit pressure, to any collector', load: async () => (await import('./commands/sim.js')).command },
   replay: { summary: 'act as a router: send the BMP in a file or capture to a collector over TCP', load: async () => (await import('./commands/replay.js')).command },
