@@ -3,24 +3,14 @@
  * attributes object (the AS path with its AS_SETs from as_path_json, the rarer attributes from
  * extra), '' and 0 placeholders turned into null where the contract says null.
  */
+import type { RouteAttributeColumns } from '../core/store/route-columns.js';
 import { iso } from './context.js';
 
 /** The attribute columns every route query selects (rib and route_updates share them). */
 export const ATTR_COLUMNS = 'origin, as_path, as_path_json, origin_as, next_hop, med, local_pref, communities, large_communities, ext_communities, labels, extra';
 
-export interface AttrRow {
-  origin: string;
-  as_path: number[];
-  as_path_json: string;
-  origin_as: number;
-  next_hop: string;
-  med: number | null;
-  local_pref: number | null;
-  communities: string[];
-  large_communities: string[];
-  ext_communities: string[];
+export interface AttrRow extends RouteAttributeColumns {
   labels: number[];
-  extra: string;
 }
 
 export interface Attributes {

@@ -11,6 +11,7 @@
 import type { Inventory } from '../../core/inventory.js';
 import type { RouteAttributes, RouteRecord, RouterInitRecord } from '../../core/records.js';
 import type { Store } from '../../core/store/index.js';
+import type { RouteAttributeColumns } from '../../core/store/route-columns.js';
 import { LeakDetector } from '../detectors/leaks.js';
 import type { LeakOptions } from '../detectors/leaks.js';
 import type { RibView } from '@ribwatch/bmp-parser';
@@ -20,7 +21,8 @@ import { AuditLedger, ownedRanges, routerSysNames } from './common.js';
 /** Families whose prefixes are IP prefixes the inventory can own. */
 export const AUDIT_FAMILIES = ['ipv4-unicast', 'ipv6-unicast', 'ipv4-labeled-unicast', 'ipv6-labeled-unicast'] as const;
 
-interface RibRow {
+/** The rib columns SQL selects: the key and the attributes a leak check looks at. */
+interface RibRow extends Omit<RouteAttributeColumns, 'origin_as' | 'extra'> {
   router: string;
   session: string;
   peer_type: string;
@@ -32,15 +34,6 @@ interface RibRow {
   afi_safi: string;
   prefix: string;
   path_id: number;
-  origin: string;
-  as_path: number[];
-  as_path_json: string;
-  next_hop: string;
-  med: number | null;
-  local_pref: number | null;
-  communities: string[];
-  large_communities: string[];
-  ext_communities: string[];
 }
 
 const SQL = `SELECT router, session, peer_type, peer_rd, peer_address, peer_asn, peer_bgp_id, rib, afi_safi, prefix, path_id,

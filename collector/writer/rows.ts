@@ -17,6 +17,7 @@ import type {
   RouterUpRecord,
   StatsRecord,
 } from '../../core/records.js';
+import type { RouteAttributeColumns } from '../../core/store/route-columns.js';
 
 /** RFC 3339 UTC ("2026-11-21T17:20:05.123Z") → ClickHouse DateTime64(3) text ("2026-11-21 17:20:05.123"). */
 export function chTime(iso: string): string {
@@ -76,7 +77,8 @@ export function extraJson(a: RouteAttributes): string {
   return Object.keys(o).length === 0 ? '' : JSON.stringify(o);
 }
 
-export interface RouteUpdateRow {
+/** One route_updates row: who, where and what happened to one prefix, then the shared attribute columns. */
+export interface RouteUpdateRow extends RouteAttributeColumns {
   time: string;
   router: string;
   session: string;
@@ -96,17 +98,6 @@ export interface RouteUpdateRow {
   action: 'announce' | 'withdraw';
   dump: 0 | 1;
   synthetic: 0 | 1;
-  origin: string;
-  as_path: number[];
-  as_path_json: string;
-  origin_as: number;
-  next_hop: string;
-  med: number | null;
-  local_pref: number | null;
-  communities: string[];
-  large_communities: string[];
-  ext_communities: string[];
-  extra: string;
 }
 
 /** route_updates columns, in the order of RouteUpdateRow and of the TSV lines. */
