@@ -15,15 +15,13 @@ import type { Bus } from '../../core/bus/index.js';
 import { createLogger } from '../../core/log.js';
 import { createRegistry, startMetricsServer } from '../../core/metrics.js';
 import type { MetricsServer } from '../../core/metrics.js';
-import { appliedMigrations, loadMigrations } from '../../core/migrate.js';
 import { formatHostPort } from '../../core/net.js';
 import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
 import { StartupError } from '../../core/roles/startup.js';
-import { connectStore, storeOptions } from '../../core/roles/store.js';
 import type { Store } from '../../core/store/index.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
-import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } from './role-setup.js';
+import { configFile, loadRoleConfig, openMigratedStore, requireKafka, startupFailed, waitForSignal } from './role-setup.js';
 
 const USAGE = `usage: ribwatch analyzer [--config FILE] [--inventory FILE]
 
@@ -55,12 +53,8 @@ export const command: Command = {
     const file = configFile(values.config);
     const config = loadRoleConfig('analyzer', io, file, values.inventory !== undefined ? { 'analyzer.inventory': values.inventory } : {});
     if (typeof config === 'number') return config;
-    if (config.bus.kind !== 'kafka') {
-      io.stderr.write(
-        `ribwatch analyzer: bus.kind: the analyzer consumes Kafka, but bus.kind is ${config.bus.kind}${file !== undefined ? ` (${file})` : ''}: set bus.kind: kafka and bus.brokers (or run \`ribwatch run\`: collector, writer and analyzer in one process, no Kafka)\n`,
-      );
-      return 2;
-    }
+    const notKafka = requireKafka('analyzer', config, file, io);
+    if (notKafka !== undefined) return notKafka;
     const log = createLogger({ level: config.log.level });
     const registry = createRegistry();
     let store: Store | undefined;
@@ -69,14 +63,7 @@ export const command: Command = {
     let metricsServer: MetricsServer | undefined;
     try {
       const busOpts = kafkaOptions(config.bus, log);
-      store = await connectStore(storeOptions(config.store));
-      const cluster = store.kind === 'server' && config.store.cluster !== '' ? config.store.cluster : undefined;
-      const applied = await appliedMigrations(store, { cluster, retentionDays: config.store.retentionDays });
-      const pending = loadMigrations().filter((f) => !applied.has(f.name));
-      if (pending.length > 0) {
-        const how = `ribwatch migrate${file !== undefined ? ` --config ${shellWord(file)}` : ''}`;
-        throw new StartupError(`store ${store.where}: ${pending.length} migration${pending.length === 1 ? '' : 's'} not applied (${pending[0]?.name ?? ''}${pending.length > 1 ? ', ...' : ''}): run \`${how}\` first`);
-      }
+      store = await openMigratedStore(config, file);
       bus = await connectKafka(busOpts);
       analyzer = await startAnalyzer({ bus, store, config, log, registry, env: process.env });
       if (config.analyzer.metricsListen !== null) {

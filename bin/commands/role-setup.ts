@@ -6,7 +6,10 @@
 import { ConfigError, loadConfig } from '../../core/config.js';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
+import { appliedMigrations, loadMigrations } from '../../core/migrate.js';
 import { StartupError } from '../../core/roles/startup.js';
+import { connectStore, storeOptions } from '../../core/roles/store.js';
+import type { Store } from '../../core/store/index.js';
 import type { CliIo } from './command.js';
 
 /** The file named by --config, else $RIBWATCH_CONFIG, else none (defaults and environment only). */
@@ -35,6 +38,36 @@ export function startupFailed(command: string, io: CliIo, err: unknown): number 
   const msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
   io.stderr.write(`ribwatch ${command}: ${msg}\n`);
   return err instanceof StartupError ? err.exitCode : 1;
+}
+
+/**
+ * A Kafka consumer role (writer, analyzer) needs bus.kind kafka: otherwise prints why, and the
+ * single-process alternative, and returns 2; undefined when the bus is Kafka.
+ */
+export function requireKafka(command: string, config: Config, file: string | undefined, io: CliIo): number | undefined {
+  if (config.bus.kind === 'kafka') return undefined;
+  io.stderr.write(
+    `ribwatch ${command}: bus.kind: the ${command} consumes Kafka, but bus.kind is ${config.bus.kind}${file !== undefined ? ` (${file})` : ''}: set bus.kind: kafka and bus.brokers (or run \`ribwatch run\`: collector, writer and analyzer in one process, no Kafka)\n`,
+  );
+  return 2;
+}
+
+/**
+ * Opens the configured store for a role that does not migrate it (writer, analyzer): a store with
+ * migrations not yet applied is a StartupError naming `ribwatch migrate`, so roles never write
+ * into an old schema. The store is closed again on that error.
+ */
+export async function openMigratedStore(config: Config, file: string | undefined): Promise<Store> {
+  const store = await connectStore(storeOptions(config.store));
+  const cluster = store.kind === 'server' && config.store.cluster !== '' ? config.store.cluster : undefined;
+  const applied = await appliedMigrations(store, { cluster, retentionDays: config.store.retentionDays });
+  const pending = loadMigrations().filter((f) => !applied.has(f.name));
+  if (pending.length > 0) {
+    await store.close().catch(() => undefined);
+    const how = `ribwatch migrate${file !== undefined ? ` --config ${shellWord(file)}` : ''}`;
+    throw new StartupError(`store ${store.where}: ${pending.length} migration${pending.length === 1 ? '' : 's'} not applied (${pending[0]?.name ?? ''}${pending.length > 1 ? ', ...' : ''}): run \`${how}\` first`);
+  }
+  return store;
 }
 
 /** Resolves at the first SIGINT or SIGTERM; a second one exits at once. */

@@ -15,15 +15,13 @@ import { createLogger } from '../../core/log.js';
 import { createRegistry, startMetricsServer } from '../../core/metrics.js';
 import type { MetricsServer } from '../../core/metrics.js';
 import { formatHostPort } from '../../core/net.js';
-import { appliedMigrations, loadMigrations } from '../../core/migrate.js';
 import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
 import { StartupError } from '../../core/roles/startup.js';
-import { connectStore, storeOptions } from '../../core/roles/store.js';
 import { writerOptions } from '../../core/roles/writer.js';
 import type { Store } from '../../core/store/index.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
-import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } from './role-setup.js';
+import { configFile, loadRoleConfig, openMigratedStore, requireKafka, startupFailed, waitForSignal } from './role-setup.js';
 
 const USAGE = `usage: ribwatch writer [--config FILE]
 
@@ -52,12 +50,8 @@ export const command: Command = {
     const file = configFile(values.config);
     const config = loadRoleConfig('writer', io, file);
     if (typeof config === 'number') return config;
-    if (config.bus.kind !== 'kafka') {
-      io.stderr.write(
-        `ribwatch writer: bus.kind: the writer consumes Kafka, but bus.kind is ${config.bus.kind}${file !== undefined ? ` (${file})` : ''}: set bus.kind: kafka and bus.brokers (or run \`ribwatch run\`: collector and writer in one process, no Kafka)\n`,
-      );
-      return 2;
-    }
+    const notKafka = requireKafka('writer', config, file, io);
+    if (notKafka !== undefined) return notKafka;
     const log = createLogger({ level: config.log.level });
     let store: Store | undefined;
     let bus: Bus | undefined;
@@ -65,14 +59,7 @@ export const command: Command = {
     let metricsServer: MetricsServer | undefined;
     try {
       const busOpts = kafkaOptions(config.bus, log);
-      store = await connectStore(storeOptions(config.store));
-      const cluster = store.kind === 'server' && config.store.cluster !== '' ? config.store.cluster : undefined;
-      const applied = await appliedMigrations(store, { cluster, retentionDays: config.store.retentionDays });
-      const pending = loadMigrations().filter((f) => !applied.has(f.name));
-      if (pending.length > 0) {
-        const how = `ribwatch migrate${file !== undefined ? ` --config ${shellWord(file)}` : ''}`;
-        throw new StartupError(`store ${store.where}: ${pending.length} migration${pending.length === 1 ? '' : 's'} not applied (${pending[0]?.name ?? ''}${pending.length > 1 ? ', ...' : ''}): run \`${how}\` first`);
-      }
+      store = await openMigratedStore(config, file);
       bus = await connectKafka(busOpts);
       running = await startWriter(bus, store, { ...writerOptions(config.writer), log });
       if (config.writer.metricsListen !== null) {
