@@ -70,8 +70,6 @@ export interface RoleStats {
   readonly paused?: number;
   readonly pauses?: number;
   readonly bytesIn?: number;
-  readonly writer?: { batches: number; records: number; routeUpdateRows: number; statements: number; reconciliations: number };
-  readonly pending?: string[];
 }
 
 const everyRole = new Set<RoleProcess>();
@@ -79,7 +77,7 @@ process.once('exit', () => {
   for (const r of everyRole) r.kill9();
 });
 
-/** One pipeline role as a child process (pipeline-role.ts), addressed by PID. */
+/** The collector role as a child process (pipeline-role.ts), addressed by PID, with its stats lines. */
 export class RoleProcess {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -93,8 +91,6 @@ export class RoleProcess {
   readonly history: RoleStats[] = [];
   stderr = '';
   private buf = '';
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (rows: unknown[]) => void; reject: (e: Error) => void }>();
 
   private constructor(
     readonly name: string,
@@ -102,7 +98,7 @@ export class RoleProcess {
     nodeArgs: readonly string[],
     private readonly keepHistory: boolean,
   ) {
-    this.child = spawn(process.execPath, [...nodeArgs, ROLE_JS, JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO });
+    this.child = spawn(process.execPath, [...nodeArgs, ROLE_JS, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
     if (this.child.pid === undefined) throw new Error(`cannot start ${name}`);
     this.pid = this.child.pid;
     everyRole.add(this);
@@ -110,14 +106,11 @@ export class RoleProcess {
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       if (this.stderr.length < 1 << 20) this.stderr += d;
     });
-    this.child.stdin?.on('error', () => undefined);
     this.child.on('exit', (code, signal) => {
       this.exited = true;
       this.exitCode = code;
       this.exitSignal = signal;
       everyRole.delete(this);
-      for (const w of this.waiting.values()) w.reject(new Error(`${name} exited (${code ?? signal})`));
-      this.waiting.clear();
     });
   }
 
@@ -140,7 +133,7 @@ export class RoleProcess {
     for (let i = this.buf.indexOf('\n'); i >= 0; i = this.buf.indexOf('\n')) {
       const line = this.buf.slice(0, i);
       this.buf = this.buf.slice(i + 1);
-      let m: { ready?: boolean; port?: number; stats?: RoleStats; id?: number; rows?: unknown[]; error?: string};
+      let m: { ready?: boolean; port?: number; stats?: RoleStats };
       try {
         m = JSON.parse(line) as typeof m;
       } catch {
@@ -154,44 +147,10 @@ export class RoleProcess {
         this.stats = m.stats;
         if (this.keepHistory) this.history.push(m.stats);
       }
-      if (m.id !== undefined) {
-        const w = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        if (m.error !== undefined) w?.reject(new Error(m.error));
-        else w?.resolve(m.rows ?? []);
-      }
     }
   }
 
-  /** A SELECT against the role's store (writer, run). */
-  query<T = Record<string, unknown>>(sql: string, timeoutMs = 60_000): Promise<T[]> {
-    if (this.exited) return Promise.reject(new Error(`${this.name} is not running`));
-    const id = this.nextId++;
-    return new Promise<T[]>((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error(`${this.name}: query timed out: ${sql}`));
-      }, timeoutMs);
-      this.waiting.set(id, {
-        resolve: (rows) => {
-          clearTimeout(t);
-          resolve(rows as T[]);
-        },
-        reject: (e) => {
-          clearTimeout(t);
-          reject(e);
-        },
-      });
-      this.child.stdin?.write(`${JSON.stringify({ id, sql })}\n`);
-    });
-  }
-
-  async count(sql: string): Promise<number> {
-    const rows = await this.query<{ n: string | number }>(sql);
-    return Number(rows[0]?.n ?? 0);
-  }
-
-  /** SIGKILL by PID (fault tests); waits for the exit. */
+  /** SIGKILL by PID (fault tests). */
   kill9(): void {
     if (this.exited) return;
     try {
