@@ -244,6 +244,7 @@ async function main(): Promise<number> {
       }
     } finally {
       await broker?.stop();
+      if (broker?.ours) rmSync(broker.dir, { recursive: true, force: true });
     }
   }
   process.stdout.write(`\n${table()}\n`);

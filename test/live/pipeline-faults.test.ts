@@ -76,6 +76,8 @@ void describe('pipeline faults: kill -9 the Kafka broker mid-dump, kill -9 the w
       if (process.env['RIBWATCH_PIPELINE_LOG']) writeFileSync(join(REPO, '.scratch', `pipeline-faults-${r.pid}.log`), r.stderr);
     }
     await broker?.stop();
+    // kafka.sh clean leaves the (empty) broker directory.
+    if (broker?.ours) rmSync(broker.dir, { recursive: true, force: true });
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

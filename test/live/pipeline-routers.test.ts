@@ -18,6 +18,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
@@ -32,7 +33,7 @@ import { parseCidr } from '../../core/net.js';
 import type { Cidr } from '../../core/net.js';
 import { loadChdb, openStore } from '../../core/store/index.js';
 import type { Store } from '../../core/store/index.js';
-import { Lab, freePorts, skipUnlessLive, startFabric, waitFor } from './harness/index.js';
+import { Lab, freePorts, skipUnlessLive, sleep, startFabric, waitFor } from './harness/index.js';
 import type { Fabric } from './harness/index.js';
 import { kafkaSkipReason, startTestKafka } from './harness-kafka.js';
 import type { KafkaTestBroker } from './harness-kafka.js';
@@ -57,6 +58,8 @@ const LOOPBACK: Cidr[] = [parseCidr('127.0.0.0/8'), parseCidr('::1/128')].filter
 const FLAP = '10.244.77.0/24';
 const ADDED_OFFLINE = '10.244.88.0/24';
 const DELETED_OFFLINE = '172.16.0.11/32';
+/** collector.dumpQuietSeconds: short, so that dumps end within the test. */
+const DUMP_QUIET_S = 2;
 
 interface RibRow {
   peer_address: string;
@@ -98,7 +101,7 @@ void describe('pipeline: FRR + GoBGP → collector → Kafka → writer → chDB
       maxMessageBytes: 1 << 20,
       tcpKeepaliveSeconds: 0,
       allow: LOOPBACK,
-      dumpQuietSeconds: 2,
+      dumpQuietSeconds: DUMP_QUIET_S,
       sink: producer,
       log,
       metrics: new CollectorMetrics(createRegistry()),
@@ -137,6 +140,8 @@ void describe('pipeline: FRR + GoBGP → collector → Kafka → writer → chDB
     await store?.close().catch(() => undefined);
     await lab.close();
     await broker?.stop();
+    // kafka.sh clean leaves the (empty) broker directory.
+    if (broker?.ours) rmSync(broker.dir, { recursive: true, force: true });
   });
 
   // ---- what each side says ----
@@ -243,6 +248,10 @@ void describe('pipeline: FRR + GoBGP → collector → Kafka → writer → chDB
   void it('withdrawal and a prefix flap: rib follows FRR; history alternates announce/withdraw, live (dump = 0)', () =>
     lab.guard(async () => {
       const node = fabric.node(1);
+      // The collector counts a peer's routes as its dump until collector.dumpQuietSeconds pass
+      // without one (FRR sent End-of-RIB before the nodes announced anything): let that end first.
+      const [last] = await s().query<{ ms: string }>(`SELECT toUnixTimestamp64Milli(max(time)) AS ms FROM route_updates WHERE peer_address = '127.0.10.2'`);
+      await sleep(Math.max(0, Number(last?.ms ?? 0) + DUMP_QUIET_S * 1000 + 1000 - Date.now()));
       const t0 = Date.now();
       await node.delRoute('10.244.1.0/24');
       await waitFor('FRR to drop 10.244.1.0/24', async () => !(await fabric.leaf.receivedRoutes('127.0.10.2', 'ipv4')).includes('10.244.1.0/24'), { timeoutMs: 15_000 });
