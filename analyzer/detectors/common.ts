@@ -64,12 +64,21 @@ export class BoundedMap<K, V extends { lastMs: number }> {
   set(key: K, value: V): void {
     this.m.delete(key);
     this.m.set(key, value);
-    while (this.m.size > this.cap) {
-      const first = this.m.entries().next();
-      if (first.done) break;
-      this.m.delete(first.value[0]);
+    if (this.m.size > this.cap) this.evictOverflow();
+  }
+
+  /**
+   * Evicts the least recently used entries down to 1/64 below the cap, in one pass. A Map iterator
+   * starts by walking every slot deleted since the table was last compacted, so evicting one entry
+   * per set() with a fresh iterator each time is quadratic once a detector sits at its cap.
+   */
+  private evictOverflow(): void {
+    const target = this.cap - Math.floor(this.cap / 64);
+    for (const [k, v] of this.m) {
+      if (this.m.size <= target) break;
+      this.m.delete(k);
       this.evicted++;
-      this.onEvict?.(first.value[0], first.value[1]);
+      this.onEvict?.(k, v);
     }
   }
 
