@@ -192,3 +192,34 @@ export function decodeCursor(text: string, tag: string, shape: CursorShape): Cur
   }
   return out;
 }
+
+/** The query parameters every route-row list filters on (rib, history, flaps). */
+export interface RouteFilterQuery {
+  readonly router?: string;
+  readonly peer?: string;
+  readonly view?: string;
+  readonly afi_safi?: string;
+}
+
+/**
+ * Adds the router/peer/view/afi_safi filters present in `q` as parameterised conditions on the
+ * columns rib, route_updates and the churn rollup share (router, peer_address, rib, afi_safi).
+ */
+export function routeFilters(q: RouteFilterQuery, params: Record<string, unknown>, where: string[]): void {
+  if (q.router !== undefined) {
+    params['router'] = parseAddressParam(q.router, 'router');
+    where.push('router = {router:String}');
+  }
+  if (q.peer !== undefined) {
+    params['peer'] = parseAddressParam(q.peer, 'peer');
+    where.push('peer_address = {peer:String}');
+  }
+  if (q.view !== undefined) {
+    params['view'] = q.view;
+    where.push('rib = {view:String}');
+  }
+  if (q.afi_safi !== undefined) {
+    params['afi'] = q.afi_safi;
+    where.push('afi_safi = {afi:String}');
+  }
+}

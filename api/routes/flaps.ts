@@ -10,7 +10,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { chTime, iso } from '../context.js';
-import { checkRange, decodeCursor, encodeCursor, parseAddressParam, parseDurationParam } from '../parse.js';
+import { checkRange, decodeCursor, encodeCursor, routeFilters, parseDurationParam } from '../parse.js';
 import { Q, textParam, withErrors } from '../schemas.js';
 
 interface FlapQuery {
@@ -44,22 +44,7 @@ function windowOf(ctx: ApiContext, q: FlapQuery, tag: string): Window {
   checkRange(from, to, ctx.maxRangeHours, 'window');
   const params: Record<string, unknown> = { from: chTime(from), to: chTime(to), lim: q.limit + 1, off: offset };
   const where = ["minute >= toDateTime({from:String}, 'UTC')", "minute < toDateTime({to:String}, 'UTC')"];
-  if (q.router !== undefined) {
-    params['router'] = parseAddressParam(q.router, 'router');
-    where.push('router = {router:String}');
-  }
-  if (q.peer !== undefined) {
-    params['peer'] = parseAddressParam(q.peer, 'peer');
-    where.push('peer_address = {peer:String}');
-  }
-  if (q.view !== undefined) {
-    params['view'] = q.view;
-    where.push('rib = {view:String}');
-  }
-  if (q.afi_safi !== undefined) {
-    params['afi'] = q.afi_safi;
-    where.push('afi_safi = {afi:String}');
-  }
+  routeFilters(q, params, where);
   return { from, to, offset, params, where };
 }
 

@@ -7,7 +7,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { chTime, iso } from '../context.js';
-import { checkRange, decodeCursor, encodeCursor, parseAddressParam, parsePrefixParam, parseTimeParam } from '../parse.js';
+import { checkRange, decodeCursor, encodeCursor, routeFilters, parsePrefixParam, parseTimeParam } from '../parse.js';
 import { ATTR_COLUMNS, attributesOf } from '../rows.js';
 import type { AttrRow } from '../rows.js';
 import { Q, textParam, withErrors } from '../schemas.js';
@@ -74,22 +74,7 @@ export const historyRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, {
       checkRange(from, to, ctx.maxRangeHours);
       const params: Record<string, unknown> = { p: p.text, from: chTime(from), to: chTime(to), lim: q.limit + 1 };
       const where = ['prefix = {p:String}', "time >= toDateTime64({from:String}, 3, 'UTC')", "time < toDateTime64({to:String}, 3, 'UTC')"];
-      if (q.router !== undefined) {
-        params['router'] = parseAddressParam(q.router, 'router');
-        where.push('router = {router:String}');
-      }
-      if (q.peer !== undefined) {
-        params['peer'] = parseAddressParam(q.peer, 'peer');
-        where.push('peer_address = {peer:String}');
-      }
-      if (q.view !== undefined) {
-        params['view'] = q.view;
-        where.push('rib = {view:String}');
-      }
-      if (q.afi_safi !== undefined) {
-        params['afi'] = q.afi_safi;
-        where.push('afi_safi = {afi:String}');
-      }
+      routeFilters(q, params, where);
       let after = '';
       if (c) {
         c.slice(2).forEach((v, i) => (params[`c${i}`] = v));

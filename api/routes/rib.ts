@@ -19,7 +19,7 @@ import { formatPrefix } from '../../core/prefix-trie.js';
 import type { PrefixKey } from '../../core/prefix-trie.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { decodeCursor, encodeCursor, parseAddressParam, parseAsnParam, parseCommunityParam, parsePrefixParam } from '../parse.js';
+import { decodeCursor, encodeCursor, parseAsnParam, parseCommunityParam, parsePrefixParam, routeFilters } from '../parse.js';
 import { ATTR_COLUMNS, routeOf } from '../rows.js';
 import type { RibRow } from '../rows.js';
 import { Q, textParam, withErrors } from '../schemas.js';
@@ -124,22 +124,7 @@ export const ribRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, { ctx
       const match = q.match ?? 'exact';
       const params: Record<string, unknown> = { lim: q.limit + 1 };
       const where: string[] = ['is_withdrawn = 0'];
-      if (q.router !== undefined) {
-        params['router'] = parseAddressParam(q.router, 'router');
-        where.push('router = {router:String}');
-      }
-      if (q.peer !== undefined) {
-        params['peer'] = parseAddressParam(q.peer, 'peer');
-        where.push('peer_address = {peer:String}');
-      }
-      if (q.view !== undefined) {
-        params['view'] = q.view;
-        where.push('rib = {view:String}');
-      }
-      if (q.afi_safi !== undefined) {
-        params['afi'] = q.afi_safi;
-        where.push('afi_safi = {afi:String}');
-      }
+      routeFilters(q, params, where);
       if (q.community !== undefined) {
         const c = parseCommunityParam(q.community);
         params['community'] = c.text;
