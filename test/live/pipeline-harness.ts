@@ -72,20 +72,69 @@ export interface RoleStats {
   readonly bytesIn?: number;
 }
 
-const everyRole = new Set<RoleProcess>();
+/** Every child still running: SIGKILLed by PID if the test process exits without its hooks. */
+const everyChild = new Set<TrackedChild>();
 process.once('exit', () => {
-  for (const r of everyRole) r.kill9();
+  for (const c of everyChild) c.kill9();
 });
 
-/** The collector role as a child process (pipeline-role.ts), addressed by PID, with its stats lines. */
-export class RoleProcess {
-  readonly child: ChildProcess;
+/** A child process addressed by PID: its exit is recorded, and it is stopped TERM-then-KILL with bounded waits. */
+abstract class TrackedChild {
   readonly pid: number;
-  port = 0;
-  ready = false;
   exited = false;
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
+
+  protected constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    if (child.pid === undefined) throw new Error(`cannot start ${name}`);
+    this.pid = child.pid;
+    everyChild.add(this);
+    child.on('exit', (code, signal) => {
+      this.exited = true;
+      this.exitCode = code;
+      this.exitSignal = signal;
+      everyChild.delete(this);
+    });
+  }
+
+  /** SIGKILL by PID (fault tests). */
+  kill9(): void {
+    if (this.exited) return;
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+
+  async waitExit(timeoutMs = 10_000): Promise<void> {
+    await until(`${this.name} to exit`, () => this.exited, timeoutMs, 20);
+  }
+
+  /** SIGTERM by PID (a role drains), bounded wait, then SIGKILL. */
+  async stop(graceMs = 30_000): Promise<void> {
+    if (this.exited) return;
+    try {
+      process.kill(this.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    try {
+      await this.waitExit(graceMs);
+    } catch {
+      this.kill9();
+      await this.waitExit(5000).catch(() => undefined);
+    }
+  }
+}
+
+/** The collector role as a child process (pipeline-role.ts), addressed by PID, with its stats lines. */
+export class RoleProcess extends TrackedChild {
+  port = 0;
+  ready = false;
   stats: RoleStats | undefined;
   /** Every stats line, when `keepHistory`. */
   readonly history: RoleStats[] = [];
@@ -93,24 +142,15 @@ export class RoleProcess {
   private buf = '';
 
   private constructor(
-    readonly name: string,
+    name: string,
     cfg: RoleConfig,
     nodeArgs: readonly string[],
     private readonly keepHistory: boolean,
   ) {
-    this.child = spawn(process.execPath, [...nodeArgs, ROLE_JS, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
-    if (this.child.pid === undefined) throw new Error(`cannot start ${name}`);
-    this.pid = this.child.pid;
-    everyRole.add(this);
+    super(name, spawn(process.execPath, [...nodeArgs, ROLE_JS, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO }));
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => this.onOut(d));
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       if (this.stderr.length < 1 << 20) this.stderr += d;
-    });
-    this.child.on('exit', (code, signal) => {
-      this.exited = true;
-      this.exitCode = code;
-      this.exitSignal = signal;
-      everyRole.delete(this);
     });
   }
 
@@ -147,36 +187,6 @@ export class RoleProcess {
         this.stats = m.stats;
         if (this.keepHistory) this.history.push(m.stats);
       }
-    }
-  }
-
-  /** SIGKILL by PID (fault tests). */
-  kill9(): void {
-    if (this.exited) return;
-    try {
-      process.kill(this.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-
-  async waitExit(timeoutMs = 10_000): Promise<void> {
-    await until(`${this.name} to exit`, () => this.exited, timeoutMs, 20);
-  }
-
-  /** SIGTERM by PID, bounded wait, then SIGKILL. */
-  async stop(graceMs = 30_000): Promise<void> {
-    if (this.exited) return;
-    try {
-      process.kill(this.pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    try {
-      await this.waitExit(graceMs);
-    } catch {
-      this.kill9();
-      await this.waitExit(5000).catch(() => undefined);
     }
   }
 }
@@ -424,37 +434,23 @@ export async function ribwatchSql<T = Record<string, unknown>>(query: string, en
 }
 
 /** One long-running `ribwatch <role>` process, addressed by PID, with its Prometheus metrics. */
-export class CliRole {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  exited = false;
-  exitCode: number | null = null;
-  exitSignal: NodeJS.Signals | null = null;
+export class CliRole extends TrackedChild {
   out = '';
   err = '';
 
   constructor(
-    readonly name: string,
+    name: string,
     args: readonly string[],
     env: NodeJS.ProcessEnv,
     private readonly metricsPort?: number,
     nodeArgs: readonly string[] = [],
   ) {
-    this.child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
-    if (this.child.pid === undefined) throw new Error(`cannot start ${name}`);
-    this.pid = this.child.pid;
-    everyCli.add(this);
+    super(name, spawn(process.execPath, [...nodeArgs, CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO }));
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       if (this.out.length < 1 << 20) this.out += d;
     });
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       if (this.err.length < 1 << 20) this.err += d;
-    });
-    this.child.on('exit', (code, signal) => {
-      this.exited = true;
-      this.exitCode = code;
-      this.exitSignal = signal;
-      everyCli.delete(this);
     });
   }
 
@@ -478,38 +474,5 @@ export class CliRole {
       return undefined;
     }
   }
-
-  kill9(): void {
-    if (this.exited) return;
-    try {
-      process.kill(this.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-
-  async waitExit(timeoutMs = 10_000): Promise<void> {
-    await until(`${this.name} to exit`, () => this.exited, timeoutMs, 20);
-  }
-
-  /** SIGTERM by PID (the role drains), bounded, then SIGKILL. */
-  async stop(graceMs = 30_000): Promise<void> {
-    if (this.exited) return;
-    try {
-      process.kill(this.pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    try {
-      await this.waitExit(graceMs);
-    } catch {
-      this.kill9();
-      await this.waitExit(5000).catch(() => undefined);
-    }
-  }
 }
 
-const everyCli = new Set<CliRole>();
-process.once('exit', () => {
-  for (const r of everyCli) r.kill9();
-});
