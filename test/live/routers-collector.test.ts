@@ -144,7 +144,9 @@ void describe('FRR leaf + GoBGP nodes through `ribwatch collector` (NDJSON recor
       const self = recs.filter((r): r is RouteRecord => r.type === 'route' && r.peer.asn === 0);
       assert.ok(self.some((r) => r.rib === 'adj-in-post' && r.announced.some((x) => x.prefix === '0.0.0.0/0')), 'self peer 0.0.0.0/0');
       assert.ok(self.some((r) => r.rib === 'adj-in-post' && r.announced.some((x) => x.prefix === '::/0')), 'self peer ::/0');
-      assert.ok(recs.some((r) => r.type === 'stats' && r.counters.length > 0), 'stats records');
+      // FRR sends a Statistics Report per established peer every `bmp stats interval` (1 s here):
+      // the first may still be on its way when the routes are (seen once in a CI run).
+      await waitRecords('a stats record with counters', (rs) => rs.some((r) => r.type === 'stats' && r.counters.length > 0), 10_000);
     }));
 
   void it('writes withdrawals, outside any dump, when a node deletes a route', () =>
