@@ -10,3 +10,27 @@ export * from './bmp/types.js';
 export * from './bgp/index.js';
 export * from './bmp/index.js';
 export * from './json.js';
+export {
+  formatIPv4,
+  formatIPv6,
+  formatIp,
+  ipv4FromNumber,
+  isIPv4Mapped,
+  parseIPv4,
+  parseIPv6,
+  parseIp,
+  parseIPv4Into,
+  parseIPv6Into,
+  parsePrefix,
+  formatPrefix,
+  ipv4PrefixText,
+  ipv6PrefixText,
+  clearHostBits,
+  prefixBit,
+  prefixContains,
+  prefixesOverlap,
+  truncatePrefix,
+  lastAddress,
+} from './address.js';
+export type { IpPrefix } from './address.js';
+export { hex, parseHex, bytesEqual } from './bytes.js';

@@ -8,6 +8,7 @@
 import { afiSafiName } from './session.js';
 import { formatCommunity, formatExtendedCommunity, formatLargeCommunity } from './bgp/format.js';
 import { ribView } from './bmp/header.js';
+import { hex } from './bytes.js';
 import type { BmpMessage, PerPeerHeader } from './bmp/types.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
@@ -27,12 +28,6 @@ const PEER_TYPE_NAMES: readonly string[] = ['global', 'rd', 'local', 'loc-rib'];
 /** "hi:lo", or the IANA well-known name (the BGP layer's formatter; kept here under the name tools use). */
 export function communityText(c: number): string {
   return formatCommunity(c >>> 0);
-}
-
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }
 
 const TWO_53 = 2n ** 53n;

@@ -1,6 +1,6 @@
 // Text for what people read: communities with the IANA well-known names (RFC 1997, 3765, 7999,
 // 8326, 7611, 9494), extended communities (RFC 4360 route targets/origins and friends), large
-// communities (RFC 8092), IPv6 addresses in RFC 5952 form, route distinguishers (RFC 4364 §4.2).
+// communities (RFC 8092), route distinguishers (RFC 4364 §4.2). Addresses: address.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -8,13 +8,10 @@ import {
   capabilityName,
   formatCommunity,
   formatExtendedCommunity,
-  formatIPv6,
   formatLargeCommunity,
   formatRd,
   parseCommunity,
   parseExtendedCommunity,
-  parseIp,
-  parsePrefix,
   parseRd,
 } from '../src/index.js';
 
@@ -74,31 +71,6 @@ void test('extended communities: EVPN, color, encapsulation, flowspec actions; u
 
 void test('large communities are "global:local1:local2"', () => {
   assert.equal(formatLargeCommunity([4200000000, 1, 4294967295]), '4200000000:1:4294967295');
-});
-
-void test('IPv6 text follows RFC 5952: lower case, no leading zeros, longest zero run compressed, first on a tie', () => {
-  const cases: [string, string][] = [
-    ['20010db8000000000000000000000001', '2001:db8::1'],
-    ['20010db8000000010001000100010001', '2001:db8:0:1:1:1:1:1'], // a single zero group is not compressed (§4.2.2)
-    ['20010000000000010000000000000001', '2001:0:0:1::1'], // the longest run wins (§4.2.3)
-    ['20010db8000000000001000000000001', '2001:db8::1:0:0:1'], // first of two equal runs
-    ['00000000000000000000000000000000', '::'],
-    ['00000000000000000000000000000001', '::1'],
-    ['fe800000000000000000000000000000', 'fe80::'],
-    ['00000000000000000000ffffc0000201', '::ffff:192.0.2.1'], // IPv4-mapped (§5)
-    ['20010DB8ABCDEF000000000000000000', '2001:db8:abcd:ef00::'],
-  ];
-  for (const [h, text] of cases) {
-    assert.equal(formatIPv6(hex(h)), text);
-    assert.equal(Buffer.from(parseIp(text)!).toString('hex'), h.toLowerCase());
-  }
-});
-
-void test('address and prefix parsing rejects what is not an address', () => {
-  for (const bad of ['1.2.3', '1.2.3.256', '1::2::3', ':1', '1:2:3:4:5:6:7:8:9', '12345::', 'x::1', '']) assert.equal(parseIp(bad), undefined, bad);
-  assert.equal(parsePrefix('10.0.0.0/33'), undefined);
-  assert.equal(parsePrefix('2001:db8::/129'), undefined);
-  assert.deepEqual(parsePrefix('10.0.0.0/8')?.len, 8);
 });
 
 void test('route distinguisher text round-trips through its 8 octets for types 0, 1, 2 and an unknown type', () => {

@@ -136,6 +136,20 @@ void test('a Loc-RIB peer header with the F flag keeps a zero address as 0.0.0.0
   assert.deepEqual(encodeBmpMessage(m), bmp(2, hdr, h('06 0003 0004 626c7565')));
 });
 
+void test('an IPv6 peer address is RFC 5952 text, an IPv4-mapped one as ::ffff:a.b.c.d, and both re-encode to their bytes', () => {
+  for (const [addr, text] of [
+    ['20010db8000000000000000000000001', '2001:db8::1'],
+    ['00000000000000000000ffff0a000001', '::ffff:10.0.0.1'],
+  ] as const) {
+    const hdr = h(`00 80 0000000000000000 ${addr} 0000fde8 c0000201 00000000 00000000`);
+    const m = decodeOk(bmp(2, hdr, h('05')));
+    assert.equal(m.type === 2 && m.peer.address, text);
+    assert.deepEqual(encodeBmpMessage(m), bmp(2, hdr, h('05')));
+    // Without the raw field the text alone gives the same bytes.
+    if (m.type === 2) assert.deepEqual(encodeBmpMessage({ ...m, peer: { ...m.peer, addressRaw: undefined } } as BmpMessage), bmp(2, hdr, h('05')));
+  }
+});
+
 void test('ribView tells pre/post policy Adj-RIB-In and Adj-RIB-Out apart by the L and O flags', () => {
   const base: PerPeerHeader = { peerType: 0, flags: 0, distinguisher: '0:0', distinguisherRaw: new Uint8Array(8), address: '192.0.2.1', asn: 1, bgpId: '1.1.1.1', timestampSec: 0, timestampUsec: 0 };
   assert.equal(ribView(base), 'adj-in-pre');

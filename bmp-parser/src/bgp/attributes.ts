@@ -13,7 +13,7 @@ import { Writer } from '../cursor.js';
 import { ErrorCode, fail, ok } from '../errors.js';
 import type { DecodeError, ErrorAction, Result } from '../errors.js';
 import type { SessionConfig } from '../session.js';
-import { formatIPv4, parseIPv4Into } from './address.js';
+import { formatIPv4, parseIPv4Into } from '../address.js';
 import { decodeAsPath, encodeAsPath } from './as-path.js';
 import { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach } from './mp-reach.js';
 import type { Aggregator, AsPathSegment, PathAttributes, RawAttribute } from './types.js';

@@ -2,13 +2,13 @@
  * Text for the values people read: communities (RFC 1997, with the IANA well-known names),
  * extended communities (RFC 4360 and the registries that define route targets, origins, EVPN
  * and flowspec actions), large communities (RFC 8092), and the effective AS path (RFC 6793
- * §4.2.3). Address text helpers live in address.ts and are re-exported here.
+ * §4.2.3). Address text is in ../address.ts.
  */
-import { formatIPv4, hex } from './address.js';
+import { formatIPv4 } from '../address.js';
+import { hex } from '../bytes.js';
 import { asPathLength } from './as-path.js';
 import type { Aggregator, AsPathSegment, PathAttributes } from './types.js';
 
-export { formatIPv4, formatIPv6, formatIp, parseIp, parseIPv4Into, parseIPv6Into, ipv4FromNumber, hex, parseHex } from './address.js';
 export { formatAsPath, asPathLength } from './as-path.js';
 
 /** IANA "BGP Well-known Communities". */

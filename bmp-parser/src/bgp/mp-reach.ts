@@ -12,7 +12,7 @@ import { Writer } from '../cursor.js';
 import { ErrorCode, fail, ok } from '../errors.js';
 import type { DecodeError, Result } from '../errors.js';
 import type { SessionConfig } from '../session.js';
-import { formatIPv4, formatIPv6, parseIp } from './address.js';
+import { formatIPv4, formatIPv6, parseIp } from '../address.js';
 import { NlriKind, decodeNlriField, encodeNlriList, nlriKind } from './nlri/index.js';
 import type { MpReach, MpUnreach } from './types.js';
 

@@ -7,7 +7,7 @@
 import { Cursor, Writer } from '../cursor.js';
 import { ErrorCode, fail, ok } from '../errors.js';
 import type { Result } from '../errors.js';
-import { formatIPv4, parseIPv4Into } from './address.js';
+import { formatIPv4, parseIPv4Into } from '../address.js';
 import { capabilityList, interpretCapabilities } from './capabilities.js';
 import { beginMessage, decodeHeader, finishMessage } from './header.js';
 import type { BgpOpen, Capability, OpenCapabilities, OpenParameter } from './types.js';

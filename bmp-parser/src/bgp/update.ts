@@ -12,7 +12,7 @@ import type { SessionConfig } from '../session.js';
 import { decodePathAttributes, encodePathAttributes } from './attributes.js';
 import { beginMessage, bgpMessageLength, decodeHeader, finishMessage } from './header.js';
 import { Writer } from '../cursor.js';
-import { decodeIPv4Prefixes, decodeNlriField, encodeNlriList, encodeNlriListMode, needsPathIds } from './nlri/index.js';
+import { decodePrefixes, decodeNlriField, encodeNlriList, encodeNlriListMode, needsPathIds } from './nlri/index.js';
 
 const IPV4_UNICAST = 0x0101;
 import type { BgpUpdate, Nlri, PathAttributes } from './types.js';
@@ -60,7 +60,7 @@ export function decodeUpdateBody(buf: Uint8Array, start: number, end: number, cf
   let nlri: Nlri[] = [];
   // The hot path: IPv4 NLRI in the configured mode, straight into the array.
   const v4AddPath = cfg.addPath.size > 0 && cfg.addPath.has(IPV4_UNICAST);
-  if (attrEnd < end && decodeIPv4Prefixes(buf, attrEnd, end, v4AddPath, nlri) >= 0) {
+  if (attrEnd < end && decodePrefixes(buf, attrEnd, end, v4AddPath, false, nlri) >= 0) {
     nlri = [];
     const r = decodeNlriField(buf, attrEnd, end, 1, 1, cfg);
     if (!r.ok) return fail(r.error.code, `NLRI: ${r.error.message}`, r.error.offset, r.error.action);

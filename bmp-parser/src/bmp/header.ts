@@ -15,7 +15,8 @@ import { ErrorCode, fail, ok } from '../errors.js';
 import type { Result } from '../errors.js';
 import { PeerFlag, PeerType } from './types.js';
 import type { PerPeerHeader, RibView } from './types.js';
-import { addressField, allZero, hex, ipv4Text, ipv6Text, parseIpv4 } from './addr.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../address.js';
+import { allZero, hex } from '../bytes.js';
 
 export const BMP_VERSION = 3;
 export const COMMON_HEADER_LENGTH = 6;
@@ -86,7 +87,7 @@ export function distinguisherText(raw: Uint8Array): string {
     case 0:
       return `${u16(2)}:${u32(4)}`;
     case 1:
-      return `${ipv4Text(raw, 2)}:${u16(6)}`;
+      return `${formatIPv4(raw, 2)}:${u16(6)}`;
     case 2:
       return `${u32(2)}:${u16(6)}`;
     default:
@@ -106,7 +107,7 @@ export function distinguisherBytes(text: string): Uint8Array {
   const admin = text.slice(0, colon);
   const num = Number(text.slice(colon + 1));
   if (!Number.isInteger(num) || num < 0) return out;
-  const v4 = parseIpv4(admin);
+  const v4 = parseIPv4(admin);
   const dv = new DataView(out.buffer);
   if (v4) {
     dv.setUint16(0, 1);
@@ -133,8 +134,8 @@ export function distinguisherBytes(text: string): Uint8Array {
  * non-zero value is IPv4 when the high 12 bytes are zero, else IPv6.
  */
 export function peerAddressText(raw: Uint8Array, at: number, peerType: number, flags: number): string {
-  if (peerType === PeerType.LocRib) return allZero(raw, at, at + 12) ? ipv4Text(raw, at + 12) : ipv6Text(raw, at);
-  return (flags & PeerFlag.V) !== 0 ? ipv6Text(raw, at) : ipv4Text(raw, at + 12);
+  if (peerType === PeerType.LocRib) return allZero(raw, at, at + 12) ? formatIPv4(raw, at + 12) : formatIPv6(raw, at);
+  return (flags & PeerFlag.V) !== 0 ? formatIPv6(raw, at) : formatIPv4(raw, at + 12);
 }
 
 /**
@@ -166,7 +167,7 @@ export function decodePerPeerHeader(c: Cursor): Result<PerPeerHeader> {
     lastText = {
       distinguisher: distinguisherText(distinguisherRaw),
       address: peerAddressText(b, start + 10, peerType, flags),
-      bgpId: ipv4Text(b, start + 30),
+      bgpId: formatIPv4(b, start + 30),
     };
   }
   const text = lastText;
@@ -190,6 +191,18 @@ export function decodePerPeerHeader(c: Cursor): Result<PerPeerHeader> {
   });
 }
 
+/**
+ * The 16-byte BMP address field from text: IPv6 as is, IPv4 as 12 zero bytes + the address
+ * (RFC 7854 §4.2). Unparseable text gives all zeros.
+ */
+export function addressField(text: string): Uint8Array {
+  if (text.includes(':')) return parseIPv6(text) ?? new Uint8Array(16);
+  const out = new Uint8Array(16);
+  const v4 = parseIPv4(text);
+  if (v4) out.set(v4, 12);
+  return out;
+}
+
 /** The 16-byte address field for `text`, reusing `raw` when it still reads as `text`. */
 export function addressBytes(text: string, raw: Uint8Array | undefined, peerType: number, flags: number): Uint8Array {
   if (raw && raw.length === 16 && peerAddressText(raw, 0, peerType, flags) === text) return raw;
@@ -202,7 +215,7 @@ export function encodePerPeerHeader(w: Writer, p: PerPeerHeader): void {
   w.bytes(rd);
   w.bytes(addressBytes(p.address, p.addressRaw, p.peerType, p.flags));
   w.u32(p.asn >>> 0);
-  w.bytes(parseIpv4(p.bgpId) ?? new Uint8Array(4));
+  w.bytes(parseIPv4(p.bgpId) ?? new Uint8Array(4));
   w.u32(p.timestampSec >>> 0).u32(p.timestampUsec >>> 0);
 }
 

@@ -14,7 +14,6 @@
  *   config.ts                      Peer Up OPENs -> SessionConfig per direction (ADD-PATH, 4-octet AS)
  *   session.ts                     BmpRouterState: peers, merged capabilities, cached configs
  *   framer.ts                      BmpFramer (TCP chunks -> frames), findBmpHeader (resync)
- *   addr.ts                        address text, UTF-8
  */
 export { BmpFramer, findBmpHeader, FRAMED_VERSIONS } from './framer.js';
 export type { FrameResult } from './framer.js';

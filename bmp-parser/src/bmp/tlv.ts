@@ -6,7 +6,7 @@ import type { Cursor, Writer } from '../cursor.js';
 import { ErrorCode, fail, ok } from '../errors.js';
 import type { Result } from '../errors.js';
 import type { Tlv } from './types.js';
-import { utf8, utf8Bytes } from './addr.js';
+import { utf8, utf8Bytes } from '../bytes.js';
 
 /** Cap on TLVs per message (a 16 MiB frame could otherwise hold four million empty ones). */
 export const MAX_TLVS = 65536;

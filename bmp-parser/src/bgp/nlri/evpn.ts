@@ -13,9 +13,10 @@
  * "[2]:[65000:1]:[0]:[00:11:22:33:44:55]:[10.0.0.1]" or "[5]:[65000:1]:[0]:[10.1.0.0/16]".
  */
 import type { Writer } from '../../cursor.js';
-import { formatIPv4, formatIPv6, hex, parseHex, parseIp } from '../address.js';
+import { formatIPv4, formatIPv6, ipv4PrefixText, ipv6PrefixText, parseIp } from '../../address.js';
+import { hex, parseHex } from '../../bytes.js';
 import type { EvpnRoute, Nlri } from '../types.js';
-import { ipv4PrefixText, ipv6PrefixText, requirePrefix } from './prefix.js';
+import { requirePrefix } from './prefix.js';
 import { formatRd, writeRd } from './rd.js';
 
 export const EvpnRouteType = {
@@ -200,7 +201,7 @@ export function encodeEvpnValue(r: EvpnRoute, w: Writer): void {
     case 5: {
       const p = requirePrefix(r.ipPrefix ?? '0.0.0.0/0', (r.ipPrefix ?? '').includes(':'));
       writeRd(w, rd);
-      w.bytes(esiBytes(r.esi)).u32(r.ethernetTagId ?? 0).u8(p.len).bytes(p.bytes);
+      w.bytes(esiBytes(r.esi)).u32(r.ethernetTagId ?? 0).u8(p.length).bytes(p.bytes);
       const gw = ipBytes(r.gatewayIp ?? (p.bytes.length === 16 ? '::' : '0.0.0.0'), 'gateway');
       if (gw.length !== p.bytes.length) throw new RangeError('EVPN type 5 gateway and prefix families differ');
       w.bytes(gw);

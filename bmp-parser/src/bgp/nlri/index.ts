@@ -14,7 +14,7 @@ import { afiSafiKey, afiSafiName } from '../../session.js';
 import type { Nlri } from '../types.js';
 import { decodeEvpnRoutes, encodeEvpnRoutes } from './evpn.js';
 import { decodeLabeledPrefixes, encodeLabeledPrefixes } from './labeled.js';
-import { decodeIPv4Prefixes, decodeIPv6Prefixes, encodePrefixes } from './prefix.js';
+import { decodePrefixes, encodePrefixes } from './prefix.js';
 import { decodeVpnPrefixes, encodeVpnPrefixes } from './vpn.js';
 
 /** How a family's NLRI are laid out. */
@@ -45,9 +45,9 @@ export function nlriKind(afi: number, safi: number): NlriKind {
 export function decodeNlriList(kind: NlriKind, b: Uint8Array, pos: number, end: number, addPath: boolean, out: Nlri[]): number {
   switch (kind) {
     case NlriKind.IPv4:
-      return decodeIPv4Prefixes(b, pos, end, addPath, out);
+      return decodePrefixes(b, pos, end, addPath, false, out);
     case NlriKind.IPv6:
-      return decodeIPv6Prefixes(b, pos, end, addPath, out);
+      return decodePrefixes(b, pos, end, addPath, true, out);
     case NlriKind.LabeledIPv4:
       return decodeLabeledPrefixes(b, pos, end, addPath, false, false, out);
     case NlriKind.LabeledIPv6:
@@ -144,7 +144,7 @@ export function encodeNlriListMode(w: Writer, afi: number, safi: number, nlri: r
   }
 }
 
-export { decodeIPv4Prefixes, decodeIPv6Prefixes, encodePrefixes, parsePrefix, ipv4PrefixText, ipv6PrefixText } from './prefix.js';
+export { decodePrefixes, encodePrefixes } from './prefix.js';
 export { decodeLabeledPrefixes, encodeLabeledPrefixes, WITHDRAWAL_LABEL } from './labeled.js';
 export { decodeVpnPrefixes, encodeVpnPrefixes } from './vpn.js';
 export { decodeEvpnRoutes, encodeEvpnRoutes, decodeEvpnRoute, evpnKey, EvpnRouteType } from './evpn.js';

@@ -6,7 +6,8 @@
  */
 import type { Writer } from '../../cursor.js';
 import type { Nlri } from '../types.js';
-import { ipv4PrefixText, ipv6PrefixText, requirePrefix, writePathId, writePrefixBits } from './prefix.js';
+import { ipv4PrefixText, ipv6PrefixText } from '../../address.js';
+import { requirePrefix, writePathId, writePrefixBits } from './prefix.js';
 import { formatRd, writeRd } from './rd.js';
 
 /** RFC 8277 §2.4 withdrawal label field. */
@@ -70,7 +71,7 @@ export function encodeLabeledPrefixes(w: Writer, nlri: readonly Nlri[], v6: bool
     const p = requirePrefix(n.prefix, v6);
     writePathId(w, n, addPath);
     const fields = labelFields(n);
-    const bits = fields.length * 24 + (withRd ? 64 : 0) + p.len;
+    const bits = fields.length * 24 + (withRd ? 64 : 0) + p.length;
     if (bits > 255) throw new RangeError(`NLRI ${n.prefix} is ${bits} bits long, over 255`);
     w.u8(bits);
     for (const f of fields) w.u8(f >>> 16).u8((f >>> 8) & 255).u8(f & 255);

@@ -7,7 +7,8 @@
  *   other types keep all 8 octets as "0x" + 16 hex digits.
  */
 import type { Writer } from '../../cursor.js';
-import { formatIPv4, hex, parseHex, parseIPv4Into } from '../address.js';
+import { formatIPv4, parseIPv4Into } from '../../address.js';
+import { hex, parseHex } from '../../bytes.js';
 
 /** RD text of the 8 octets at `pos` (bounds checked by the caller). */
 export function formatRd(b: Uint8Array, pos: number): string {
