@@ -10,13 +10,13 @@
  *                       inventory ──────┘ (reload)   audits (node-cron, UTC) over ClickHouse
  */
 import type { Registry } from 'prom-client';
-import type { Bus, BusConsumer } from '../core/bus/index.js';
-import type { Config } from '../core/config.js';
-import { Inventory, InventoryError, watchInventory } from '../core/inventory.js';
-import type { InventoryWatcher } from '../core/inventory.js';
-import type { Logger } from '../core/log.js';
-import { StartupError } from '../core/roles/startup.js';
-import type { Store } from '../core/store/index.js';
+import type { Bus, BusConsumer } from '../bus/index.js';
+import type { Config } from '../config/config.js';
+import { Inventory, InventoryError, watchInventory } from '../inventory/inventory.js';
+import type { InventoryWatcher } from '../inventory/inventory.js';
+import type { Logger } from '../telemetry/log.js';
+import { StartupError } from '../lifecycle/startup.js';
+import type { Store } from '../store/index.js';
 import { startAlerting } from './alerts/run.js';
 import type { Alerting } from './alerts/run.js';
 import { startAudits } from './audits/index.js';

@@ -16,11 +16,11 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { BusBatch } from '../core/bus/index.js';
-import type { Config } from '../core/config.js';
-import { Inventory } from '../core/inventory.js';
-import type { Logger } from '../core/log.js';
-import type { BusRecord } from '../core/records.js';
+import type { BusBatch } from '../bus/index.js';
+import type { Config } from '../config/config.js';
+import { Inventory } from '../inventory/inventory.js';
+import type { Logger } from '../telemetry/log.js';
+import type { BusRecord } from '../records/types.js';
 import { DetectorSet } from './detectors/index.js';
 import type { DetectorsOptions } from './detectors/index.js';
 import type { Observation } from './types.js';

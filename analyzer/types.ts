@@ -14,7 +14,7 @@
  * record's `time`), or the clock time passed to `tick()` for time-based clearing; never the
  * router's timestamp (FRR stamps Peer Up with its boot time).
  */
-import type { BusRecord } from '../core/records.js';
+import type { BusRecord } from '../records/types.js';
 
 export type AlertKind =
   | 'prefix-flap'

@@ -11,7 +11,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiTokenEntry } from '../core/config.js';
+import type { ApiTokenEntry } from '../config/config.js';
 import { ApiError } from './errors.js';
 
 export type Scope = 'read' | 'admin';

@@ -5,9 +5,9 @@
  * plugin options; nothing here is global.
  */
 import type { ClickHouseSettings } from '@clickhouse/client';
-import type { Inventory } from '../core/inventory.js';
-import type { Logger } from '../core/log.js';
-import type { QueryParams, Store } from '../core/store/index.js';
+import type { Inventory } from '../inventory/inventory.js';
+import type { Logger } from '../telemetry/log.js';
+import type { QueryParams, Store } from '../store/index.js';
 import { ApiError } from './errors.js';
 
 /** A silence as the analyzer's lifecycle returns it (times in ms). */

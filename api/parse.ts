@@ -9,8 +9,8 @@
  * keeps SQL safe.
  */
 import { parseCommunity, WELL_KNOWN_COMMUNITIES } from '@ribwatch/bmp-parser';
-import { formatPrefix, parsePrefix } from '../core/prefix-trie.js';
-import type { PrefixKey } from '../core/prefix-trie.js';
+import { formatPrefix, parsePrefix } from '../inventory/prefix-trie.js';
+import type { PrefixKey } from '../inventory/prefix-trie.js';
 import { ApiError, bad } from './errors.js';
 
 const MAX_TEXT = 64;

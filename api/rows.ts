@@ -3,7 +3,7 @@
  * attributes object (the AS path with its AS_SETs from as_path_json, the rarer attributes from
  * extra), '' and 0 placeholders turned into null where the contract says null.
  */
-import type { RouteAttributeColumns } from '../core/store/route-columns.js';
+import type { RouteAttributeColumns } from '../store/route-columns.js';
 import { iso } from './context.js';
 
 /** The attribute columns every route query selects (rib and route_updates share them). */

@@ -23,11 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startApi } from '../api/index.js';
-import { loadConfig } from '../core/config.js';
-import { createLogger } from '../core/log.js';
-import { migrate } from '../core/migrate.js';
-import { openStore } from '../core/store/index.js';
-import type { Store } from '../core/store/index.js';
+import { loadConfig } from '../config/config.js';
+import { createLogger } from '../telemetry/log.js';
+import { migrate } from '../store/migrate.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({

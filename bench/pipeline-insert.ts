@@ -17,12 +17,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Writer } from '../collector/writer/index.js';
-import { appendRouteUpdatesTsv, ROUTE_UPDATE_COLUMNS } from '../collector/writer/rows.js';
-import { migrate } from '../core/migrate.js';
-import type { BusRecord, RouteRecord } from '../core/records.js';
-import { openStore } from '../core/store/index.js';
-import type { Store } from '../core/store/index.js';
+import { Writer } from '../writer/index.js';
+import { appendRouteUpdatesTsv, ROUTE_UPDATE_COLUMNS } from '../writer/rows.js';
+import { migrate } from '../store/migrate.js';
+import type { BusRecord, RouteRecord } from '../records/types.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/index.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

@@ -6,11 +6,11 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import type { Config } from '../core/config.js';
-import type { Logger } from '../core/log.js';
-import { anyCidrContains, canonicalAddress } from '../core/net.js';
-import type { Cidr, HostPort } from '../core/net.js';
-import type { RecordSink } from '../core/sink.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../telemetry/log.js';
+import { anyCidrContains, canonicalAddress } from '../net/addresses.js';
+import type { Cidr, HostPort } from '../net/addresses.js';
+import type { RecordSink } from '../records/sink.js';
 import type { CollectorMetrics } from './metrics.js';
 import { RouterSession } from './session.js';
 import type { RawBmpTap } from './session.js';

@@ -8,7 +8,7 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { RecordType } from '../core/records.js';
+import type { RecordType } from '../records/types.js';
 import { BMP_MESSAGE_TYPE_LABELS } from './bmp-names.js';
 
 type Child = { inc(n?: number): void };

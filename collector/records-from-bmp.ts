@@ -37,8 +37,8 @@ import type {
   RouterDownRecord,
   RouterUpRecord,
   StatsRecord,
-} from '../core/records.js';
-import { RouteRecordObject } from '../core/record-json.js';
+} from '../records/types.js';
+import { RouteRecordObject } from '../records/json.js';
 import { routeAttributes } from './attributes.js';
 import { errorKind, peerDownReasonName, statName, terminationReasonName } from './bmp-names.js';
 import { DumpTracker } from './dump-tracker.js';

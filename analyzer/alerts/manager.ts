@@ -26,7 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../telemetry/log.js';
 import { SEVERITY_RANK } from '../types.js';
 import type { Observation, Severity } from '../types.js';
 import type { Delivery, DeliveryOutcome, Notifier } from '../notify/types.js';

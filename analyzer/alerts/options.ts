@@ -11,8 +11,8 @@
  * and RIBWATCH_WEBHOOK_SECRET; `optionsFromConfig` also reads those four from the environment
  * when the configuration leaves them empty, so they work however the fragment is registered.
  */
-import { ConfigKey } from '../../core/config-key.js';
-import type { ConfigKind, ConfigOf, Parsed } from '../../core/config.js';
+import { ConfigKey } from '../../config/key.js';
+import type { ConfigKind, ConfigOf, Parsed } from '../../config/config.js';
 import type { Severity } from '../types.js';
 import { silenceProblems } from './silences.js';
 import type { SilenceInput } from './silences.js';

@@ -5,8 +5,8 @@
  * Detector output goes to `manager.observeAll(...)`.
  */
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../core/log.js';
-import type { Store } from '../../core/store/index.js';
+import type { Logger } from '../../telemetry/log.js';
+import type { Store } from '../../store/index.js';
 import { createNotifiers } from '../notify/index.js';
 import type { Notifier } from '../notify/types.js';
 import { AlertManager } from './manager.js';

@@ -9,8 +9,8 @@
  * Matcher values: exact text; `*` as a wildcard (`leaf*`); for `prefix`, a CIDR also matches
  * every prefix inside it (`10.244.0.0/16` covers `10.244.1.0/24`).
  */
-import { parseCidr } from '../../core/net.js';
-import type { Cidr } from '../../core/net.js';
+import { parseCidr } from '../../net/addresses.js';
+import type { Cidr } from '../../net/addresses.js';
 import { ALERT_KINDS } from '../types.js';
 import type { AlertKind, AlertSubject } from '../types.js';
 

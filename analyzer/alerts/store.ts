@@ -4,8 +4,8 @@
  * are full snapshots with a version; the newest version of an id wins (ReplacingMergeTree, read
  * with FINAL), so saving is an insert and never an UPDATE.
  */
-import type { Logger } from '../../core/log.js';
-import type { Store } from '../../core/store/index.js';
+import type { Logger } from '../../telemetry/log.js';
+import type { Store } from '../../store/index.js';
 import { ALERT_KINDS, SEVERITY_RANK } from '../types.js';
 import type { AlertKind, AlertSubject, FactValue, Severity } from '../types.js';
 import { MATCHER_KEYS } from './silences.js';

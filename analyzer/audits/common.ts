@@ -6,8 +6,8 @@
  * lifecycle merges audit findings with the stream's (same kind and subject, same observer) and
  * never duplicates them.
  */
-import type { Inventory } from '../../core/inventory.js';
-import type { Store } from '../../core/store/index.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import type { Store } from '../../store/index.js';
 import { observerKey } from '../alerts/grouping.js';
 import type { Observation } from '../types.js';
 

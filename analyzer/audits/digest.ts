@@ -9,8 +9,8 @@
  * or put in an error message (postJson names host and port at most).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Inventory } from '../../core/inventory.js';
-import type { Store } from '../../core/store/index.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import type { Store } from '../../store/index.js';
 import type { AlertsOptions } from '../alerts/options.js';
 import { subjectLine } from '../alerts/grouping.js';
 import type { AlertView } from '../alerts/types.js';

@@ -8,10 +8,10 @@
  * Bounded: only routes inside a range the inventory assigns are read (the filter runs in
  * ClickHouse, with the ranges as a query parameter), at most `maxRows` of them.
  */
-import type { Inventory } from '../../core/inventory.js';
-import type { RouteAttributes, RouteRecord, RouterInitRecord } from '../../core/records.js';
-import type { Store } from '../../core/store/index.js';
-import type { RouteAttributeColumns } from '../../core/store/route-columns.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import type { RouteAttributes, RouteRecord, RouterInitRecord } from '../../records/types.js';
+import type { Store } from '../../store/index.js';
+import type { RouteAttributeColumns } from '../../store/route-columns.js';
 import { LeakDetector } from '../detectors/leaks.js';
 import type { LeakOptions } from '../detectors/leaks.js';
 import type { RibView } from '@ribwatch/bmp-parser';

@@ -9,8 +9,8 @@
  * Only peers with a configured limit are counted (bounded by the inventory), and at most `maxRows`
  * (router, peer, view, family) groups are read.
  */
-import type { Inventory } from '../../core/inventory.js';
-import type { Store } from '../../core/store/index.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import type { Store } from '../../store/index.js';
 import type { AlertSubject, Observation, Severity } from '../types.js';
 import { AuditLedger, routerName, routerSysNames } from './common.js';
 import type { AuditResult } from './leaks.js';

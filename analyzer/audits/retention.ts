@@ -6,7 +6,7 @@
  * TTL: open alerts must never expire). Both are bounded (LIMIT) and take their values as query
  * parameters; the partition ids come from system.parts and are checked to be dates.
  */
-import type { Store } from '../../core/store/index.js';
+import type { Store } from '../../store/index.js';
 
 export interface RetentionOptions {
   readonly store: Store;

@@ -5,8 +5,8 @@
  *
  * Event time is the record's `time` (arrival at the collector); router timestamps are never used.
  */
-import type { BusRecord, PeerDownRecord, PeerRef, RouteAttributes } from '../../core/records.js';
-import type { Inventory, InventoryPeer, InventoryRouter } from '../../core/inventory.js';
+import type { BusRecord, PeerDownRecord, PeerRef, RouteAttributes } from '../../records/types.js';
+import type { Inventory, InventoryPeer, InventoryRouter } from '../../inventory/inventory.js';
 import type { RibView } from '@ribwatch/bmp-parser';
 
 let lastTime = '';

@@ -18,13 +18,13 @@
  * Down for a peer never up is not a flap.
  */
 import type { RibView } from '@ribwatch/bmp-parser';
-import { Inventory } from '../../core/inventory.js';
-import type { BusRecord, PeerDownRecord, PeerUpRecord, RouteRecord } from '../../core/records.js';
+import { Inventory } from '../../inventory/inventory.js';
+import type { BusRecord, PeerDownRecord, PeerUpRecord, RouteRecord } from '../../records/types.js';
 import type { AlertSubject, Detector, Observation, Severity } from '../types.js';
 import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, classifyPeerDown, isLbMove, originAs, describePeerDown, eventMs, isSelfPeer, iso } from './common.js';
 import type { CommonOptions, DownClass } from './common.js';
 // Path keys live as long as their state: flat strings take a third of a rope's memory.
-import { flat } from '../../core/flat-string.js';
+import { flat } from '../../records/flat-string.js';
 
 export interface PrefixFlapOptions extends CommonOptions {
   readonly windowMs?: number;

@@ -4,8 +4,8 @@
  * hands a reloaded inventory to each (wire it to core/inventory's watcher). State sizes per
  * detector are exposed for the `ribwatch_analyzer_state_keys{detector}` gauge.
  */
-import { Inventory } from '../../core/inventory.js';
-import type { BusRecord } from '../../core/records.js';
+import { Inventory } from '../../inventory/inventory.js';
+import type { BusRecord } from '../../records/types.js';
 import type { Detector, Observation } from '../types.js';
 import { PrefixFlapDetector, SessionFlapDetector } from './flap.js';
 import type { PrefixFlapOptions, SessionFlapOptions } from './flap.js';

@@ -28,10 +28,10 @@
  * The router's own routes (FRR's peer 0.0.0.0 / AS 0) are not a node and are not checked.
  */
 import type { RibView } from '@ribwatch/bmp-parser';
-import { Inventory } from '../../core/inventory.js';
-import type { InventoryNode, OwnedRange, RangeOverlap } from '../../core/inventory.js';
-import { parsePrefix } from '../../core/prefix-trie.js';
-import type { BusRecord, RouteAttributes, RouteRecord } from '../../core/records.js';
+import { Inventory } from '../../inventory/inventory.js';
+import type { InventoryNode, OwnedRange, RangeOverlap } from '../../inventory/inventory.js';
+import { parsePrefix } from '../../inventory/prefix-trie.js';
+import type { BusRecord, RouteAttributes, RouteRecord } from '../../records/types.js';
 import { alertKey } from '../types.js';
 import type { AlertKind, AlertSubject, Detector, FactValue, Observation, Severity } from '../types.js';
 import { RouterDirectory, eventMs, isSelfPeer, iso, originAs } from './common.js';

@@ -18,8 +18,8 @@
  * FRR adds after `clear bgp` on the idle peer (was_up false) is not counted again.
  */
 import type { RibView } from '@ribwatch/bmp-parser';
-import { Inventory } from '../../core/inventory.js';
-import type { BusRecord, PeerDownRecord, RouteRecord, StatsRecord } from '../../core/records.js';
+import { Inventory } from '../../inventory/inventory.js';
+import type { BusRecord, PeerDownRecord, RouteRecord, StatsRecord } from '../../records/types.js';
 import type { AlertSubject, Detector, FactValue, Observation, Severity } from '../types.js';
 import { BoundedMap, RouterDirectory, ViewSelector, describePeerDown, eventMs, isSelfPeer, iso } from './common.js';
 import type { CommonOptions } from './common.js';

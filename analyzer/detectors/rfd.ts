@@ -24,14 +24,14 @@
  * danger passed (P below R).
  */
 import type { RibView } from '@ribwatch/bmp-parser';
-import { DAMPENING_PROFILES, Inventory, dampeningCeiling } from '../../core/inventory.js';
-import type { DampeningParams, DampeningProfileName } from '../../core/inventory.js';
-import type { BusRecord, RouteRecord } from '../../core/records.js';
+import { DAMPENING_PROFILES, Inventory, dampeningCeiling } from '../../inventory/inventory.js';
+import type { DampeningParams, DampeningProfileName } from '../../inventory/inventory.js';
+import type { BusRecord, RouteRecord } from '../../records/types.js';
 import type { AlertSubject, Detector, Observation } from '../types.js';
 import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, eventMs, isLbMove, originAs, isSelfPeer, iso } from './common.js';
 import type { CommonOptions } from './common.js';
 // Path keys live as long as their state: flat strings take a third of a rope's memory.
-import { flat } from '../../core/flat-string.js';
+import { flat } from '../../records/flat-string.js';
 
 export interface RfdOptions extends CommonOptions {
   /** RIB views followed, in order of preference per peer. Default pre-policy, then post-policy Adj-RIB-In. */

@@ -4,7 +4,7 @@
  * retrying queue (queue.ts). Nothing here logs a URL, token or secret.
  */
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../telemetry/log.js';
 import type { AlertsOptions } from '../alerts/options.js';
 import { QueuedNotifier } from './queue.js';
 import { slackApiTransport, slackWebhookTransport } from './slack.js';

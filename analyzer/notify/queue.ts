@@ -10,7 +10,7 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../telemetry/log.js';
 import type { NotifyEvent } from '../alerts/types.js';
 import type { ChannelThrottle, DeliveryOptions } from '../alerts/options.js';
 import { DeliveryError } from './http.js';

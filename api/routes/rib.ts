@@ -15,8 +15,8 @@
  * is most of the table and is refused. No migration was needed for this.
  */
 import type { FastifyPluginCallback } from 'fastify';
-import { formatPrefix } from '../../core/prefix-trie.js';
-import type { PrefixKey } from '../../core/prefix-trie.js';
+import { formatPrefix } from '../../inventory/prefix-trie.js';
+import type { PrefixKey } from '../../inventory/prefix-trie.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { decodeCursor, encodeCursor, parseAsnParam, parseCommunityParam, parsePrefixParam, routeFilters } from '../parse.js';

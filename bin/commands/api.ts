@@ -8,12 +8,12 @@
 import { parseArgs } from 'node:util';
 import { startApi } from '../../api/index.js';
 import type { RunningApi } from '../../api/index.js';
-import type { Config } from '../../core/config.js';
-import { createLogger } from '../../core/log.js';
-import { migrate } from '../../core/migrate.js';
-import { formatHostPort } from '../../core/net.js';
-import { connectStore, storeOptions } from '../../core/roles/store.js';
-import type { Store } from '../../core/store/index.js';
+import type { Config } from '../../config/config.js';
+import { createLogger } from '../../telemetry/log.js';
+import { migrate } from '../../store/migrate.js';
+import { formatHostPort } from '../../net/addresses.js';
+import { connectStore, storeOptions } from '../setup/store.js';
+import type { Store } from '../../store/index.js';
 import { usageError } from './command.js';
 import type { Command } from './command.js';
 import { configFile, loadRoleConfig, startupFailed, waitForSignal } from './role-setup.js';

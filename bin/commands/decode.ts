@@ -13,8 +13,8 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BmpFramer, BmpRouterState, afiSafiName, bmpMessageToJson, bmpTypeName, findBmpHeader } from '@ribwatch/bmp-parser';
 import type { BmpMessage, BgpUpdate, JsonObject } from '@ribwatch/bmp-parser';
-import { readBmpInput } from '../../core/capture/index.js';
-import type { BmpInput, BmpStream } from '../../core/capture/index.js';
+import { readBmpInput } from '../capture/index.js';
+import type { BmpInput, BmpStream } from '../capture/index.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
 

@@ -5,13 +5,13 @@
  * ClickHouse server), unless --data or --clickhouse name another.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../core/config.js';
-import type { Config } from '../../core/config.js';
-import { appliedMigrations, DEFAULT_RETENTION_DAYS, loadMigrations, migrate, MigrationError } from '../../core/migrate.js';
-import { openStore } from '../../core/store/index.js';
-import { connectStore, storeOptions } from '../../core/roles/store.js';
+import { ConfigError, loadConfig } from '../../config/config.js';
+import type { Config } from '../../config/config.js';
+import { appliedMigrations, DEFAULT_RETENTION_DAYS, loadMigrations, migrate, MigrationError } from '../../store/migrate.js';
+import { openStore } from '../../store/index.js';
+import { connectStore, storeOptions } from '../setup/store.js';
 import { startupFailed } from './role-setup.js';
-import type { Store, StoreOptions } from '../../core/store/index.js';
+import type { Store, StoreOptions } from '../../store/index.js';
 import { usageError } from './command.js';
 import type { Command } from './command.js';
 

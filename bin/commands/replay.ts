@@ -13,8 +13,8 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BmpFramer, findBmpHeader } from '@ribwatch/bmp-parser';
-import { readBmpInput } from '../../core/capture/index.js';
-import type { BmpStream } from '../../core/capture/index.js';
+import { readBmpInput } from '../capture/index.js';
+import type { BmpStream } from '../capture/index.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
 

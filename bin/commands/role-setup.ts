@@ -3,13 +3,13 @@
  * loading the configuration with flag overrides, turning start-up failures into one line and an
  * exit status, and waiting for SIGINT/SIGTERM.
  */
-import { ConfigError, loadConfig } from '../../core/config.js';
-import type { Config } from '../../core/config.js';
-import type { Logger } from '../../core/log.js';
-import { appliedMigrations, loadMigrations } from '../../core/migrate.js';
-import { StartupError } from '../../core/roles/startup.js';
-import { connectStore, storeOptions } from '../../core/roles/store.js';
-import type { Store } from '../../core/store/index.js';
+import { ConfigError, loadConfig } from '../../config/config.js';
+import type { Config } from '../../config/config.js';
+import type { Logger } from '../../telemetry/log.js';
+import { appliedMigrations, loadMigrations } from '../../store/migrate.js';
+import { StartupError } from '../../lifecycle/startup.js';
+import { connectStore, storeOptions } from '../setup/store.js';
+import type { Store } from '../../store/index.js';
 import type { CliIo } from './command.js';
 
 /** The file named by --config, else $RIBWATCH_CONFIG, else none (defaults and environment only). */

@@ -7,8 +7,8 @@
  */
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../core/log.js';
-import { DEFAULT_SOURCES, DEMO_INVENTORY_PATH, demoInventoryYaml, startDemoFabric } from '../../analyzer/demo/index.js';
+import { createLogger } from '../../telemetry/log.js';
+import { DEFAULT_SOURCES, DEMO_INVENTORY_PATH, demoInventoryYaml, startDemoFabric } from '../../simulator/index.js';
 import { parseHostPort } from './replay.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';

@@ -8,8 +8,8 @@
  * reaches the engine as is; nothing is interpolated into it.
  */
 import { parseArgs } from 'node:util';
-import { connectStore, storeOptions } from '../../core/roles/store.js';
-import type { Store } from '../../core/store/index.js';
+import { connectStore, storeOptions } from '../setup/store.js';
+import type { Store } from '../../store/index.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
 import { configFile, loadRoleConfig, startupFailed } from './role-setup.js';

@@ -8,17 +8,17 @@
  * at once would race); a store with pending migrations is refused with that advice.
  */
 import { parseArgs } from 'node:util';
-import { registerWriterMetrics, startWriter } from '../../collector/writer/index.js';
-import type { RunningWriter } from '../../collector/writer/index.js';
-import type { Bus } from '../../core/bus/index.js';
-import { createLogger } from '../../core/log.js';
-import { createRegistry, startMetricsServer } from '../../core/metrics.js';
-import type { MetricsServer } from '../../core/metrics.js';
-import { formatHostPort } from '../../core/net.js';
-import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
-import { StartupError } from '../../core/roles/startup.js';
-import { writerOptions } from '../../core/roles/writer.js';
-import type { Store } from '../../core/store/index.js';
+import { registerWriterMetrics, startWriter } from '../../writer/index.js';
+import type { RunningWriter } from '../../writer/index.js';
+import type { Bus } from '../../bus/index.js';
+import { createLogger } from '../../telemetry/log.js';
+import { createRegistry, startMetricsServer } from '../../telemetry/metrics.js';
+import type { MetricsServer } from '../../telemetry/metrics.js';
+import { formatHostPort } from '../../net/addresses.js';
+import { connectKafka, kafkaOptions } from '../setup/bus.js';
+import { StartupError } from '../../lifecycle/startup.js';
+import { writerOptions } from '../../writer/options.js';
+import type { Store } from '../../store/index.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
 import { configFile, loadRoleConfig, openMigratedStore, requireKafka, startupFailed, waitForSignal } from './role-setup.js';

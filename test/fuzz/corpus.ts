@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BmpFramer } from '@ribwatch/bmp-parser';
-import { readBmpInput } from '../../core/capture/index.js';
+import { readBmpInput } from '../../bin/capture/index.js';
 import { generateMessage, generateStream } from './generate.js';
 import { Prng } from './prng.js';
 

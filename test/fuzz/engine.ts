@@ -44,7 +44,7 @@ import {
 } from '@ribwatch/bmp-parser';
 import type { BgpOpen, BgpUpdate, BmpMessage, OpenSummary, PerPeerHeader, Result, SessionConfig, SessionConfigSource } from '@ribwatch/bmp-parser';
 import { RecordContext, appendRecordsFromBmp } from '../../collector/records-from-bmp.js';
-import type { BusRecord } from '../../core/records.js';
+import type { BusRecord } from '../../records/types.js';
 import type { Corpus, CorpusStream } from './corpus.js';
 import { absurdValue, fixBmpLength, lengthFields, mutate } from './mutate.js';
 import { Prng, caseSeed, toHex } from './prng.js';

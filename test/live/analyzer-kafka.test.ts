@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadChdb } from '../../core/store/index.js';
+import { loadChdb } from '../../store/index.js';
 import { until } from '../unit/collector-helpers.js';
 import { Receiver } from '../unit/notify-receiver.js';
 import { kafkaSkipReason, startTestKafka } from './harness-kafka.js';

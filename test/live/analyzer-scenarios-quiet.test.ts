@@ -23,7 +23,7 @@ import { Lab, skipUnlessLive, sleep, waitFor } from './harness/index.js';
 import { LEAF, nodeAddress, podCidr, scenarioInventory, startScenarioFabric } from './scenario-fabric.js';
 import type { ScenarioFabric, ScenarioNode } from './scenario-fabric.js';
 import { AnalyzerStack, describeMessages } from './scenario-stack.js';
-import type { BusRecord } from '../../core/records.js';
+import type { BusRecord } from '../../records/types.js';
 
 const skip = skipUnlessLive() || netnsSkipReason();
 const NODES: readonly ScenarioNode[] = [

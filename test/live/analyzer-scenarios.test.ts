@@ -20,7 +20,7 @@ import { CLUSTER, LEAF, BORDER, nodeAddress, podCidr, scenarioInventory, startSc
 import type { ScenarioFabric, ScenarioNode } from './scenario-fabric.js';
 import { AnalyzerStack, describeMessages, parseSlack } from './scenario-stack.js';
 import type { ParsedSlack } from './scenario-stack.js';
-import type { BusRecord, RouteRecord } from '../../core/records.js';
+import type { BusRecord, RouteRecord } from '../../records/types.js';
 
 const skip = skipUnlessLive() || netnsSkipReason();
 const NODES: readonly ScenarioNode[] = [

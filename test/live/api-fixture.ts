@@ -9,12 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BmpFramer, BmpRouterState } from '@ribwatch/bmp-parser';
 import { appendRecordsFromBmp, arrivalTime, RecordContext, routerUpRecord } from '../../collector/records-from-bmp.js';
-import { startWriter } from '../../collector/writer/index.js';
-import { MemoryBus } from '../../core/bus/index.js';
-import { readBmpInput } from '../../core/capture/index.js';
-import { migrate } from '../../core/migrate.js';
-import type { BusRecord } from '../../core/records.js';
-import type { Store } from '../../core/store/index.js';
+import { startWriter } from '../../writer/index.js';
+import { MemoryBus } from '../../bus/index.js';
+import { readBmpInput } from '../../bin/capture/index.js';
+import { migrate } from '../../store/migrate.js';
+import type { BusRecord } from '../../records/types.js';
+import type { Store } from '../../store/index.js';
 
 export const REAL = '/work/shared/testdata/real';
 /** Cisco IOS-XR with IPv4/IPv6 unicast and VPN, withdrawals and three Peer Downs; FRR (6WIND) with a Peer Down. */

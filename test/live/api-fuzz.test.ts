@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { loadChdb } from '../../core/store/index.js';
+import { loadChdb } from '../../store/index.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const SCRIPT = join(ROOT, 'scripts', 'schemathesis.sh');

@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { startApi } from '../../api/index.js';
 import type { AlertsControl, RunningApi, SilenceLike } from '../../api/index.js';
 import { sha256Hex } from '../../api/auth.js';
-import { loadConfig } from '../../core/config.js';
-import { createLogger } from '../../core/log.js';
-import { formatPrefix, parsePrefix, prefixContains } from '../../core/prefix-trie.js';
-import type { BusRecord, PeerRef, RouteAttributes, RouteRecord } from '../../core/records.js';
-import { loadChdb, openStore } from '../../core/store/index.js';
-import type { Store } from '../../core/store/index.js';
+import { loadConfig } from '../../config/config.js';
+import { createLogger } from '../../telemetry/log.js';
+import { formatPrefix, parsePrefix, prefixContains } from '../../inventory/prefix-trie.js';
+import type { BusRecord, PeerRef, RouteAttributes, RouteRecord } from '../../records/types.js';
+import { loadChdb, openStore } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import { API_CAPTURES, loadCaptures } from './api-fixture.js';
 
 let skip: false | string = process.env['RIBWATCH_SKIP_LIVE'] ? 'RIBWATCH_SKIP_LIVE is set' : false;

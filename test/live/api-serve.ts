@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi } from '../../api/index.js';
 import type { AlertsControl, SilenceLike } from '../../api/index.js';
-import { loadConfig } from '../../core/config.js';
-import { createLogger } from '../../core/log.js';
-import { openStore } from '../../core/store/index.js';
+import { loadConfig } from '../../config/config.js';
+import { createLogger } from '../../telemetry/log.js';
+import { openStore } from '../../store/index.js';
 import { API_CAPTURES, loadCaptures } from './api-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ribwatch-api-fuzz-'));

@@ -5,9 +5,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KafkaBus, kafkaClientConfig } from '../../core/bus/kafka.js';
-import { decodeObmpRaw } from '../../core/bus/openbmp.js';
-import type { BusRecord } from '../../core/records.js';
+import { KafkaBus, kafkaClientConfig } from '../../bus/kafka.js';
+import { decodeObmpRaw } from '../../bus/openbmp.js';
+import type { BusRecord } from '../../records/types.js';
 import { busContract, route, routerUp } from '../unit/bus-contract.js';
 import { kafkaSkipReason, startTestKafka } from './harness-kafka.js';
 import type { KafkaTestBroker } from './harness-kafka.js';

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadMigrations, migrate, migrationsDir, MigrationError, renderSql, splitStatements } from '../../core/migrate.js';
-import { loadChdb, openStore } from '../../core/store/index.js';
-import type { Store } from '../../core/store/index.js';
+import { loadMigrations, migrate, migrationsDir, MigrationError, renderSql, splitStatements } from '../../store/migrate.js';
+import { loadChdb, openStore } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 
 let skip: false | string = process.env['RIBWATCH_SKIP_LIVE'] ? 'RIBWATCH_SKIP_LIVE is set' : false;
 if (!skip) {

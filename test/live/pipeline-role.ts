@@ -11,11 +11,11 @@
  */
 import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
-import { openBus } from '../../core/bus/index.js';
-import { createLogger } from '../../core/log.js';
-import { createRegistry } from '../../core/metrics.js';
-import { parseCidr } from '../../core/net.js';
-import type { Cidr } from '../../core/net.js';
+import { openBus } from '../../bus/index.js';
+import { createLogger } from '../../telemetry/log.js';
+import { createRegistry } from '../../telemetry/metrics.js';
+import { parseCidr } from '../../net/addresses.js';
+import type { Cidr } from '../../net/addresses.js';
 
 export interface RoleConfig {
   readonly role: 'collector';

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BusRecord, PeerDownRecord, PeerUpRecord, RouteRecord } from '../../core/records.js';
+import type { BusRecord, PeerDownRecord, PeerUpRecord, RouteRecord } from '../../records/types.js';
 import { CollectorProcess, Lab, skipUnlessLive, sleep, startFabric, waitFor } from './harness/index.js';
 import type { Fabric } from './harness/index.js';
 import { LEAF_AS, POLICY_COMMUNITY, announcePlan, fam, planForThisHost, sorted } from './plan.js';

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadChdb } from '../../core/store/index.js';
+import { loadChdb } from '../../store/index.js';
 import { until } from '../unit/collector-helpers.js';
 import { Receiver } from '../unit/notify-receiver.js';
 

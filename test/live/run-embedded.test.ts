@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadChdb } from '../../core/store/index.js';
+import { loadChdb } from '../../store/index.js';
 import { announce4, concat, endOfRib, initiation, peer, peerDown, peerUp, stats, termination, until, withdraw4 } from '../unit/collector-helpers.js';
 
 let skip: false | string = process.env['RIBWATCH_SKIP_LIVE'] ? 'RIBWATCH_SKIP_LIVE is set' : false;

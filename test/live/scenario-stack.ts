@@ -9,16 +9,16 @@
  */
 import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
-import { MemoryBus } from '../../core/bus/memory.js';
-import type { BusConsumer, BusProducer } from '../../core/bus/index.js';
-import { parseInventory } from '../../core/inventory.js';
-import type { Inventory } from '../../core/inventory.js';
-import { createLogger } from '../../core/log.js';
-import type { Logger } from '../../core/log.js';
-import { createRegistry } from '../../core/metrics.js';
-import { parseCidr } from '../../core/net.js';
-import type { Cidr, HostPort } from '../../core/net.js';
-import type { BusRecord } from '../../core/records.js';
+import { MemoryBus } from '../../bus/memory.js';
+import type { BusConsumer, BusProducer } from '../../bus/index.js';
+import { parseInventory } from '../../inventory/inventory.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import { createLogger } from '../../telemetry/log.js';
+import type { Logger } from '../../telemetry/log.js';
+import { createRegistry } from '../../telemetry/metrics.js';
+import { parseCidr } from '../../net/addresses.js';
+import type { Cidr, HostPort } from '../../net/addresses.js';
+import type { BusRecord } from '../../records/types.js';
 import type { DetectorSet, DetectorsOptions } from '../../analyzer/detectors/index.js';
 import { AnalyzerPipeline } from '../../analyzer/pipeline.js';
 import { AlertManager } from '../../analyzer/alerts/manager.js';

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadChdb, openStore, tsvEscape } from '../../core/store/index.js';
-import type { Store } from '../../core/store/index.js';
+import { loadChdb, openStore, tsvEscape } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 
 let skip: false | string = process.env['RIBWATCH_SKIP_LIVE'] ? 'RIBWATCH_SKIP_LIVE is set' : false;
 if (!skip) {
@@ -140,7 +140,7 @@ test('store (embedded): without the chdb package, a one-line error names the fix
   // A resolve hook that makes chdb absent, as after `npm ci --omit=optional`.
   const hook = `export async function resolve(s, c, next) { if (s === 'chdb' || s.startsWith('chdb/')) { const e = new Error("Cannot find package 'chdb'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }`;
   const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
-  const storeUrl = new URL('../../core/store/index.js', import.meta.url).href;
+  const storeUrl = new URL('../../store/index.js', import.meta.url).href;
   const script = `import { openStore } from ${JSON.stringify(storeUrl)}; openStore({ kind: 'embedded', dataDir: ${JSON.stringify(join(dir, 'none'))} }).then(() => console.log('opened'), (e) => console.log(e.message));`;
   const out = await new Promise<string>((resolve, reject) => {
     execFile(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], { timeout: 30_000, cwd: fileURLToPath(new URL('.', import.meta.url)) }, (err, stdout, stderr) =>

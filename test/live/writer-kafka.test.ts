@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaBus } from '../../core/bus/kafka.js';
-import { migrate } from '../../core/migrate.js';
-import type { BusRecord, PeerRef, RoutePrefix } from '../../core/records.js';
-import { loadChdb, openStore } from '../../core/store/index.js';
-import type { Store } from '../../core/store/index.js';
-import { startWriter } from '../../collector/writer/index.js';
+import { KafkaBus } from '../../bus/kafka.js';
+import { migrate } from '../../store/migrate.js';
+import type { BusRecord, PeerRef, RoutePrefix } from '../../records/types.js';
+import { loadChdb, openStore } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
+import { startWriter } from '../../writer/index.js';
 import { kafkaSkipReason, startTestKafka } from './harness-kafka.js';
 import type { KafkaTestBroker } from './harness-kafka.js';
 

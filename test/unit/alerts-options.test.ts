@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configEntries } from '../../core/config.js';
+import { configEntries } from '../../config/config.js';
 import { DEFAULT_ALERTS_OPTIONS, alertsConfigSchema, optionsFromConfig } from '../../analyzer/alerts/options.js';
 import type { AlertsConfig } from '../../analyzer/alerts/options.js';
 import { startAlerting } from '../../analyzer/alerts/run.js';

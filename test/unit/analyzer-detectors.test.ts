@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadInventory } from '../../core/inventory.js';
+import { loadInventory } from '../../inventory/inventory.js';
 import { createDetectors } from '../../analyzer/detectors/index.js';
 import { alertKey } from '../../analyzer/types.js';
 import type { Observation } from '../../analyzer/types.js';

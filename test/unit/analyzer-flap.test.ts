@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseInventory } from '../../core/inventory.js';
+import { parseInventory } from '../../inventory/inventory.js';
 import { PrefixFlapDetector, SessionFlapDetector } from '../../analyzer/detectors/flap.js';
 import { classifyPeerDown } from '../../analyzer/detectors/common.js';
 import type { Observation } from '../../analyzer/types.js';

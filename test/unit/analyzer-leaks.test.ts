@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseInventory } from '../../core/inventory.js';
+import { parseInventory } from '../../inventory/inventory.js';
 import { LeakDetector } from '../../analyzer/detectors/leaks.js';
 import type { Observation } from '../../analyzer/types.js';
 import { NODE1, NODE2, Rec, SELF, attrs, feed } from './analyzer-records.js';

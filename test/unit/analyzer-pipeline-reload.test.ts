@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryBus } from '../../core/bus/index.js';
-import { loadConfig } from '../../core/config.js';
-import { StartupError } from '../../core/roles/startup.js';
-import type { RouteRecord } from '../../core/records.js';
+import { MemoryBus } from '../../bus/index.js';
+import { loadConfig } from '../../config/config.js';
+import { StartupError } from '../../lifecycle/startup.js';
+import type { RouteRecord } from '../../records/types.js';
 import { startAnalyzer } from '../../analyzer/index.js';
 import { memoryLogger, until } from './collector-helpers.js';
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseInventory } from '../../core/inventory.js';
+import { parseInventory } from '../../inventory/inventory.js';
 import { PrefixLimitDetector } from '../../analyzer/detectors/prefix-limit.js';
 import type { Observation } from '../../analyzer/types.js';
 import { NODE1, NODE2, Rec, SELF, feed } from './analyzer-records.js';

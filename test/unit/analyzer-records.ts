@@ -14,7 +14,7 @@ import type {
   RouterInitRecord,
   RouterUpRecord,
   StatsRecord,
-} from '../../core/records.js';
+} from '../../records/types.js';
 import type { RibView } from '@ribwatch/bmp-parser';
 
 export const T0 = Date.parse('2026-11-21T12:00:00.000Z');

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseInventory } from '../../core/inventory.js';
+import { parseInventory } from '../../inventory/inventory.js';
 import { RfdDetector } from '../../analyzer/detectors/rfd.js';
 import type { RfdOptions } from '../../analyzer/detectors/rfd.js';
 import type { Observation } from '../../analyzer/types.js';

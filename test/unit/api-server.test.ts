@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { buildApi, startApi } from '../../api/index.js';
 import type { ApiOptions } from '../../api/index.js';
 import { sha256Hex } from '../../api/auth.js';
-import { loadConfig } from '../../core/config.js';
-import { createLogger } from '../../core/log.js';
-import type { Store } from '../../core/store/index.js';
+import { loadConfig } from '../../config/config.js';
+import { createLogger } from '../../telemetry/log.js';
+import type { Store } from '../../store/index.js';
 
 const ADMIN = 'admin-token-for-unit-tests';
 const READ = 'read-token-for-unit-tests';

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Bus, BusBatch } from '../../core/bus/index.js';
-import type { BusRecord, RouterUpRecord, RouteRecord } from '../../core/records.js';
+import type { Bus, BusBatch } from '../../bus/index.js';
+import type { BusRecord, RouterUpRecord, RouteRecord } from '../../records/types.js';
 
 export interface BusFixture {
   /** A fresh bus on a topic of its own, set up. */

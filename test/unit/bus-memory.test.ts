@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryBus, partitionFor, estimateBytes } from '../../core/bus/memory.js';
-import { openBus } from '../../core/bus/index.js';
+import { MemoryBus, partitionFor, estimateBytes } from '../../bus/memory.js';
+import { openBus } from '../../bus/index.js';
 import { busContract, route, routerUp } from './bus-contract.js';
 
 let n = 0;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { decodeObmpRaw, encodeObmpRaw } from '../../core/bus/openbmp.js';
+import { decodeObmpRaw, encodeObmpRaw } from '../../bus/openbmp.js';
 
 // A BMP v3 Initiation with no TLVs: version 3, length 6, type 4.
 const bmp = Buffer.from([3, 0, 0, 0, 6, 4]);

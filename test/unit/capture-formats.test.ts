@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkType, decodePacket, formatIpv6, readBmpInput, readPcap, readPcapng } from '../../core/capture/index.js';
+import { LinkType, decodePacket, formatIpv6, readBmpInput, readPcap, readPcapng } from '../../bin/capture/index.js';
 import { bmpInitiation, bmpMessage, concat, ethernet, ipv4Tcp, ipv6Tcp, linuxSll, linuxSll2, nullLoopback, pcapFile, pcapngFile } from './capture-synth.js';
 
 const BMP = concat([bmpInitiation('spine1'), bmpMessage(0, 60, 0x11)]);

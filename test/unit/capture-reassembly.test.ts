@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { LinkType, readBmpInput } from '../../core/capture/index.js';
-import type { BmpInput } from '../../core/capture/index.js';
+import { LinkType, readBmpInput } from '../../bin/capture/index.js';
+import type { BmpInput } from '../../bin/capture/index.js';
 import { bmpInitiation, bmpMessage, concat, ethernet, ipv4Tcp, ipv4Udp, ipv6Tcp, pcapFile, segmentsOf } from './capture-synth.js';
 import type { TcpOpts } from './capture-synth.js';
 

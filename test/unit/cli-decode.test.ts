@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { LinkType } from '../../core/capture/index.js';
+import { LinkType } from '../../bin/capture/index.js';
 import { bmpInitiation, concat, ethernet, ipv4Tcp, pcapFile } from './capture-synth.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

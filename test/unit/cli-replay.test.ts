@@ -12,7 +12,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LinkType, readBmpInput } from '../../core/capture/index.js';
+import { LinkType, readBmpInput } from '../../bin/capture/index.js';
 import { parseHostPort, replayStreams } from '../../bin/commands/replay.js';
 import { bmpInitiation, bmpMessage, concat, ethernet, ipv4Tcp, pcapFile, segmentsOf } from './capture-synth.js';
 

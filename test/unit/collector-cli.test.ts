@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BusRecord } from '../../core/records.js';
+import type { BusRecord } from '../../records/types.js';
 import { announce4, concat, initiation, peer, peerUp, until } from './collector-helpers.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/ribwatch.mjs', import.meta.url));

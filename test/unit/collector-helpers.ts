@@ -5,10 +5,10 @@
 import { Writable } from 'node:stream';
 import { decodeOpen, encodeBmpMessage, encodeEndOfRib, encodeOpen, encodeUpdate } from '@ribwatch/bmp-parser';
 import type { BgpOpen, BmpMessage, PerPeerHeader, UpdateInput } from '@ribwatch/bmp-parser';
-import { createLogger } from '../../core/log.js';
-import type { Logger } from '../../core/log.js';
-import type { BusRecord } from '../../core/records.js';
-import type { RecordSink } from '../../core/sink.js';
+import { createLogger } from '../../telemetry/log.js';
+import type { Logger } from '../../telemetry/log.js';
+import type { BusRecord } from '../../records/types.js';
+import type { RecordSink } from '../../records/sink.js';
 
 const SESSION = { fourOctetAs: true, addPath: new Set<number>() };
 

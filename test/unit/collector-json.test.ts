@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BmpRouterState } from '@ribwatch/bmp-parser';
 import { RecordContext, recordsFromBmp } from '../../collector/records-from-bmp.js';
-import { RouteRecordObject, recordJson } from '../../core/record-json.js';
-import type { BusRecord, RouteRecord } from '../../core/records.js';
+import { RouteRecordObject, recordJson } from '../../records/json.js';
+import type { BusRecord, RouteRecord } from '../../records/types.js';
 import { announce4, endOfRib, initiation, peer, peerUp, routeMonitoring, stats, withdraw4 } from './collector-helpers.js';
 
 function build(): BusRecord[] {

@@ -11,9 +11,9 @@ import type { Socket } from 'node:net';
 import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
 import type { RawBmpTap } from '../../collector/session.js';
-import { createRegistry } from '../../core/metrics.js';
-import { parseCidr } from '../../core/net.js';
-import type { Cidr } from '../../core/net.js';
+import { createRegistry } from '../../telemetry/metrics.js';
+import { parseCidr } from '../../net/addresses.js';
+import type { Cidr } from '../../net/addresses.js';
 import { MemorySink, announce4, concat, initiation, memoryLogger, peer, peerUp, until } from './collector-helpers.js';
 
 /** A tap that keeps frames; `capacity` frames fit before write() says full, release() drains it. */

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BmpRouterState, encodeBmpMessage, encodeUpdate } from '@ribwatch/bmp-parser';
 import type { BmpMessage } from '@ribwatch/bmp-parser';
-import type { BusRecord, RouteRecord } from '../../core/records.js';
+import type { BusRecord, RouteRecord } from '../../records/types.js';
 import { RecordContext, recordsFromBmp } from '../../collector/records-from-bmp.js';
 import { announce4, endOfRib, initiation, peer, peerDown, peerUp, routeMonitoring, stats, termination, withdraw4 } from './collector-helpers.js';
 

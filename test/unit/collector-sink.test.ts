@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { request } from 'node:http';
 import { Counter } from 'prom-client';
-import { createRegistry, startMetricsServer } from '../../core/metrics.js';
-import type { BusRecord } from '../../core/records.js';
-import { NdjsonSink } from '../../core/sink.js';
+import { createRegistry, startMetricsServer } from '../../telemetry/metrics.js';
+import type { BusRecord } from '../../records/types.js';
+import { NdjsonSink } from '../../records/sink.js';
 
 function rec(seq: number): BusRecord {
   return { v: 1, type: 'router_up', router: '192.0.2.1', session: 's', seq, time: '2026-11-21T00:00:00.000Z', remote_port: 1, local: '127.0.0.1:11019' };

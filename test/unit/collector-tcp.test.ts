@@ -15,13 +15,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
-import { createRegistry } from '../../core/metrics.js';
-import { parseCidr } from '../../core/net.js';
-import type { Cidr } from '../../core/net.js';
-import type { BusRecord } from '../../core/records.js';
+import { createRegistry } from '../../telemetry/metrics.js';
+import { parseCidr } from '../../net/addresses.js';
+import type { Cidr } from '../../net/addresses.js';
+import type { BusRecord } from '../../records/types.js';
 import { RecordContext } from '../../collector/records-from-bmp.js';
-import { NdjsonSink } from '../../core/sink.js';
-import type { RecordSink } from '../../core/sink.js';
+import { NdjsonSink } from '../../records/sink.js';
+import type { RecordSink } from '../../records/sink.js';
 import { MemorySink, announce4, concat, endOfRib, initiation, memoryLogger, peer, peerUp, routeMonitoring, stats, termination, until, withdraw4 } from './collector-helpers.js';
 
 function cidrs(...xs: string[]): Cidr[] {

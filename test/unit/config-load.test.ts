@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configEntries, envName, loadConfig, renderConfigReference, renderExampleConfig } from '../../core/config.js';
-import { cidrContains } from '../../core/net.js';
+import { ConfigError, configEntries, envName, loadConfig, renderConfigReference, renderExampleConfig } from '../../config/config.js';
+import { cidrContains } from '../../net/addresses.js';
 
 function problems(fn: () => unknown): readonly string[] {
   try {

@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { anyCidrContains, canonicalAddress, cidrContains, formatHostPort, parseCidr, parseHostPort } from '../../core/net.js';
-import type { Cidr } from '../../core/net.js';
+import { anyCidrContains, canonicalAddress, cidrContains, formatHostPort, parseCidr, parseHostPort } from '../../net/addresses.js';
+import type { Cidr } from '../../net/addresses.js';
 
 /** The error text of a parse that must fail. */
 function why(r: unknown): string {

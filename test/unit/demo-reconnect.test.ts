@@ -9,13 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
-import { createRegistry } from '../../core/metrics.js';
-import { parseCidr } from '../../core/net.js';
-import type { Cidr } from '../../core/net.js';
-import type { BusRecord, RouteRecord } from '../../core/records.js';
+import { createRegistry } from '../../telemetry/metrics.js';
+import { parseCidr } from '../../net/addresses.js';
+import type { Cidr } from '../../net/addresses.js';
+import type { BusRecord, RouteRecord } from '../../records/types.js';
 import { DetectorSet } from '../../analyzer/detectors/index.js';
 import type { Observation } from '../../analyzer/types.js';
-import { startDemoFabric } from '../../analyzer/demo/index.js';
+import { startDemoFabric } from '../../simulator/index.js';
 import { MemorySink, memoryLogger, until } from './collector-helpers.js';
 
 function collector(port: number, sink: MemorySink): BmpCollector {

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DAMPENING_PROFILES, InventoryError, dampeningCeiling, loadInventory, parseInventory, watchInventory } from '../../core/inventory.js';
+import { DAMPENING_PROFILES, InventoryError, dampeningCeiling, loadInventory, parseInventory, watchInventory } from '../../inventory/inventory.js';
 
 const ISSUE_YAML = `clusters:
   - name: prod

@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../core/log.js';
+import { createLogger } from '../../telemetry/log.js';
 import { AlertManager } from '../../analyzer/alerts/manager.js';
 import { DEFAULT_DELIVERY, optionsFromConfig } from '../../analyzer/alerts/options.js';
 import { channelLogger } from '../../analyzer/notify/queue.js';

@@ -1,7 +1,7 @@
 /** core/prefix-trie: parsing, formatting, exact/longest-match/covering/covered over both families. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PrefixTrie, formatPrefix, parsePrefix, prefixContains, prefixesOverlap } from '../../core/prefix-trie.js';
+import { PrefixTrie, formatPrefix, parsePrefix, prefixContains, prefixesOverlap } from '../../inventory/prefix-trie.js';
 
 const key = (s: string) => {
   const k = parsePrefix(s);

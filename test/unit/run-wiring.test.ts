@@ -9,12 +9,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../core/config.js';
-import type { Config } from '../../core/config.js';
-import { connectKafka, kafkaOptions } from '../../core/roles/bus.js';
-import { StartupError } from '../../core/roles/startup.js';
-import { embeddedHolder, storeOptions } from '../../core/roles/store.js';
-import { writerOptions } from '../../core/roles/writer.js';
+import { loadConfig } from '../../config/config.js';
+import type { Config } from '../../config/config.js';
+import { connectKafka, kafkaOptions } from '../../bin/setup/bus.js';
+import { StartupError } from '../../lifecycle/startup.js';
+import { embeddedHolder, storeOptions } from '../../bin/setup/store.js';
+import { writerOptions } from '../../writer/options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ribwatch-wiring-'));
 const pem = (name: string, text: string): string => {

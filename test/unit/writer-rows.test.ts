@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PeerDownRecord, PeerUpRecord, RouteAttributes, RouteRecord, RouterDownRecord, StatsRecord } from '../../core/records.js';
+import type { PeerDownRecord, PeerUpRecord, RouteAttributes, RouteRecord, RouterDownRecord, StatsRecord } from '../../records/types.js';
 import {
   appendRouteUpdatesTsv,
   asPathJson,
@@ -19,7 +19,7 @@ import {
   routeUpdateTsvLine,
   statsRows,
   tsvString,
-} from '../../collector/writer/rows.js';
+} from '../../writer/rows.js';
 
 const peer = { address: '10.0.10.2', asn: 64512, bgp_id: '10.0.10.2', type: 'global', rd: null } as const;
 const base = { v: 1, router: '192.0.2.10', session: 'sess-1', seq: 4, time: '2026-11-21T17:20:05.126Z' } as const;

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BusRecord } from '../../../core/records.js';
+import type { BusRecord } from '../../../records/types.js';
 import { tail, waitFor } from './procs.js';
 import type { Lab, Tracked } from './procs.js';
 

@@ -14,7 +14,7 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../telemetry/log.js';
 import * as msg from './messages.js';
 import type { Attrs, Route, View } from './messages.js';
 import type { DemoPeer, DemoRouter } from './topology.js';

@@ -16,8 +16,8 @@
  * (`BusBatch.token` is stable for one delivery of one offset range, usable as an insert
  * deduplication token).
  */
-import type { RecordSink } from '../sink.js';
-import type { BusRecord } from '../records.js';
+import type { RecordSink } from '../records/sink.js';
+import type { BusRecord } from '../records/types.js';
 
 /** Offsets `first..last` (inclusive) of one partition. */
 export interface OffsetRange {

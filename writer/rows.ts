@@ -16,8 +16,8 @@ import type {
   RouterInitRecord,
   RouterUpRecord,
   StatsRecord,
-} from '../../core/records.js';
-import type { RouteAttributeColumns } from '../../core/store/route-columns.js';
+} from '../records/types.js';
+import type { RouteAttributeColumns } from '../store/route-columns.js';
 
 /** RFC 3339 UTC ("2026-11-21T17:20:05.123Z") → ClickHouse DateTime64(3) text ("2026-11-21 17:20:05.123"). */
 export function chTime(iso: string): string {

@@ -10,7 +10,7 @@
  * Any other record, including a route record built elsewhere, goes through JSON.stringify.
  */
 import type { RibView } from '@ribwatch/bmp-parser';
-import type { BusRecord, PeerRef, RouteAttributes, RoutePrefix, RouteRecord } from './records.js';
+import type { BusRecord, PeerRef, RouteAttributes, RoutePrefix, RouteRecord } from './types.js';
 import { flat } from './flat-string.js';
 
 /**

@@ -17,17 +17,17 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
-import { formatHostPort, parseCidr, parseHostPort } from './net.js';
-import type { Cidr, HostPort } from './net.js';
+import { formatHostPort, parseCidr, parseHostPort } from '../net/addresses.js';
+import type { Cidr, HostPort } from '../net/addresses.js';
 // ConfigKey lives in its own module so that schema fragments kept next to the code they configure
 // (the alerts' alertsConfigSchema, registered below) can build keys without importing this one.
-import { ConfigKey } from './config-key.js';
-import type { ConfigKind, Parsed } from './config-key.js';
+import { ConfigKey } from './key.js';
+import type { ConfigKind, Parsed } from './key.js';
 import { alertsConfigSchema } from '../analyzer/alerts/options.js';
 import { validate as validateCron } from 'node-cron';
 
-export { ConfigKey } from './config-key.js';
-export type { ConfigKind, Parsed } from './config-key.js';
+export { ConfigKey } from './key.js';
+export type { ConfigKind, Parsed } from './key.js';
 
 function key<T>(kind: ConfigKind<T>, defaultValue: T, description: string): ConfigKey<T> {
   return new ConfigKey(kind, defaultValue, description);

@@ -4,7 +4,7 @@
  * it throws. One delivery at a time, so batches reach the handler in order and a timer flush never
  * overlaps a size flush.
  */
-import type { BusRecord } from '../records.js';
+import type { BusRecord } from '../records/types.js';
 import type { BatchHandler, BusBatch, OffsetRange } from './types.js';
 import { batchToken } from './types.js';
 

@@ -2,11 +2,11 @@
  * The bus of a role, from configuration: Kafka options from `bus.*` and a bounded first contact.
  * The SASL password goes into the options and nowhere else: messages name brokers and keys only.
  */
-import type { Config } from '../config.js';
-import { openBus } from '../bus/index.js';
-import type { Bus, BusOptions, KafkaBusOptions } from '../bus/index.js';
-import type { Logger } from '../log.js';
-import { oneLine, readPem, StartupError, within } from './startup.js';
+import type { Config } from '../../config/config.js';
+import { openBus } from '../../bus/index.js';
+import type { Bus, BusOptions, KafkaBusOptions } from '../../bus/index.js';
+import type { Logger } from '../../telemetry/log.js';
+import { oneLine, readPem, StartupError, within } from '../../lifecycle/startup.js';
 
 /** The Kafka bus options of `bus.*` (kind kafka). */
 export function kafkaOptions(c: Config['bus'], logger?: Logger): { readonly kind: 'kafka' } & KafkaBusOptions {

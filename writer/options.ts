@@ -1,5 +1,5 @@
 /** The writer's options from `writer.*`. */
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 
 /** The writer's options of `writer.*` (structurally StartWriterOptions of collector/writer). */
 export function writerOptions(c: Config['writer']): { group: string; maxRecords: number; maxWaitMs: number; reconcileQuietMs: number; countsIntervalMs: number } {

@@ -5,10 +5,10 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Config } from '../config.js';
-import { openStore, CHDB_MISSING } from '../store/index.js';
-import type { Store, StoreOptions } from '../store/index.js';
-import { oneLine, readPem, StartupError, within } from './startup.js';
+import type { Config } from '../../config/config.js';
+import { openStore, CHDB_MISSING } from '../../store/index.js';
+import type { Store, StoreOptions } from '../../store/index.js';
+import { oneLine, readPem, StartupError, within } from '../../lifecycle/startup.js';
 
 /** The store options of `store.*`; `dataDir` overrides store.dataDir (a --data flag). */
 export function storeOptions(c: Config['store']): StoreOptions {

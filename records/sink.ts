@@ -8,8 +8,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { recordJson } from './record-json.js';
-import type { BusRecord } from './records.js';
+import { recordJson } from './json.js';
+import type { BusRecord } from './types.js';
 
 export interface RecordSink {
   /** Takes the batch, in order; false = above the high-water mark: pause until drained(). */

@@ -30,10 +30,10 @@
  * One insert per table per batch, except that session events cut a batch into segments: the
  * INSERT ... SELECT over rib that a peer_down or a stale mark runs must see the rows before it.
  */
-import type { Logger } from '../../core/log.js';
-import type { BusBatch } from '../../core/bus/index.js';
-import type { BusRecord, PeerRef, RouteRecord } from '../../core/records.js';
-import type { Store } from '../../core/store/index.js';
+import type { Logger } from '../telemetry/log.js';
+import type { BusBatch } from '../bus/index.js';
+import type { BusRecord, PeerRef, RouteRecord } from '../records/types.js';
+import type { Store } from '../store/index.js';
 import { appendRouteUpdatesTsv, chTime, isIgnored, peerEventRow, ribVersion, routeUpdateRows, routerRow, ROUTE_UPDATE_COLUMNS, statsRows, timeMs, VERSION_SUB } from './rows.js';
 import type { RouteUpdateRow } from './rows.js';
 import { PENDING_RECONCILIATION, prefixCountsSnapshot, staleMarks, syntheticWithdrawals } from './sql.js';

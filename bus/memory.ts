@@ -11,8 +11,8 @@
  * the collector stops reading router sockets. Sizes are estimated from the record shape (a route
  * record costs about 40 bytes per prefix plus its attributes), not measured.
  */
-import type { BusRecord } from '../records.js';
-import { recordKey } from '../records.js';
+import type { BusRecord } from '../records/types.js';
+import { recordKey } from '../records/types.js';
 import { Batcher } from './batcher.js';
 import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions, OffsetRange, ProducerOptions, ProducerStats } from './types.js';
 import { CONSUMER_DEFAULTS, PRODUCER_DEFAULTS } from './types.js';

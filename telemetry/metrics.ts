@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { HostPort } from './net.js';
+import type { HostPort } from '../net/addresses.js';
 
 export function createRegistry(opts: { readonly processMetrics?: boolean } = {}): Registry {
   const registry = new Registry();

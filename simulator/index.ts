@@ -14,7 +14,7 @@
  * timers for reconnects (at most `maxRetries` in a row); stop() clears all of them, sends
  * Termination and closes every socket.
  */
-import type { Inventory } from '../../core/inventory.js';
+import type { Inventory } from '../inventory/inventory.js';
 import type { DemoLog } from './router.js';
 import { SimRouter } from './router.js';
 import { demoPlan, postPolicy, rng } from './scenario.js';

@@ -16,8 +16,8 @@
  * else, so a node's LB /32 churning or growing is not seen twice, and pod ranges never reach the
  * border unless the scenario leaks them there.
  */
-import { parseInventory } from '../../core/inventory.js';
-import type { Inventory } from '../../core/inventory.js';
+import { parseInventory } from '../inventory/inventory.js';
+import type { Inventory } from '../inventory/inventory.js';
 
 export interface DemoNode {
   readonly name: string;

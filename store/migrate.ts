@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Store } from './store/index.js';
+import type { Store } from './index.js';
 
 export const DEFAULT_RETENTION_DAYS = 30;
 

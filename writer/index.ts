@@ -4,9 +4,9 @@
  * snapshots). The bus commits a batch's offsets only after `Writer.handle` resolved; a failed
  * insert throws, and the bus delivers the same batch again.
  */
-import type { Bus, BusConsumer } from '../../core/bus/index.js';
-import type { Logger } from '../../core/log.js';
-import type { Store } from '../../core/store/index.js';
+import type { Bus, BusConsumer } from '../bus/index.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Store } from '../store/index.js';
 import { Writer } from './writer.js';
 import type { WriterOptions } from './writer.js';
 
