@@ -52,7 +52,7 @@ export interface ApiContext {
 
 export function makeContext(o: Omit<ApiContext, 'query'>): ApiContext {
   // Over HTTP a runaway query is stopped by the server; chDB applies SETs to the whole session
-  // (core/store), so the embedded store gets no per-query settings.
+  // (store/), so the embedded store gets no per-query settings.
   const settings: ClickHouseSettings | undefined = o.store.kind === 'server' ? { max_execution_time: 15, max_result_rows: '200000', result_overflow_mode: 'throw' } : undefined;
   return {
     ...o,

@@ -1,5 +1,5 @@
 /**
- * The bus: `openBus` picks the implementation from configuration. Only core/bus/kafka.ts imports
+ * The bus: `openBus` picks the implementation from configuration. Only bus/kafka.ts imports
  * kafkajs, and it is loaded only when the Kafka bus is chosen.
  */
 import type { Bus } from './types.js';

@@ -1,10 +1,10 @@
 /**
  * The bus: one topic of records keyed by router (`recordKey`), so all of one router's records
  * (router up/down, peer up/down, routes, stats) stay in order on one partition. Two
- * implementations behind one interface: Kafka (core/bus/kafka.ts, the only module that touches
- * kafkajs) and in-process (core/bus/memory.ts, the single-machine default).
+ * implementations behind one interface: Kafka (bus/kafka.ts, the only module that touches
+ * kafkajs) and in-process (bus/memory.ts, the single-machine default).
  *
- * Producing is the collector's record sink (core/sink.ts `RecordSink`): `write` never drops,
+ * Producing is the collector's record sink (records/sink.ts `RecordSink`): `write` never drops,
  * returns false above the high-water mark, and the collector pauses router sockets until
  * `drained()`; so a slow broker, or a slow writer behind the in-process bus, pushes back to the
  * routers over TCP instead of growing memory.

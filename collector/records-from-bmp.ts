@@ -1,5 +1,5 @@
 /**
- * BMP messages → bus records (core/records.ts). No I/O: the router session feeds decoded
+ * BMP messages → bus records (records/types.ts). No I/O: the router session feeds decoded
  * messages and the arrival time in, and gets records out; tests do the same with encoded bytes.
  *
  * What the collector knows about the session goes into the records here (DESIGN.md "Sessions,
@@ -68,7 +68,7 @@ export class RecordContext {
    * The last announced attributes per RIB view, by their wire bytes. FRR sends one prefix per
    * Route Monitoring message, and consecutive prefixes of a peer usually share their attributes
    * (they came in one UPDATE): reusing the object skips building it and, in the sink, serialising
-   * it again (see core/record-json.ts).
+   * it again (see records/json.ts).
    */
   private readonly attrCache = new Map<RibView, { key: string; bytes: Uint8Array; attrs: RouteAttributes }>();
   private lastPeer: PeerCacheEntry | undefined;

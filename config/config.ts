@@ -663,7 +663,7 @@ export function renderExampleConfig(): string {
   const out = [
     '# ribwatch configuration: every key with its default value.',
     '# Each key can be overridden by an environment variable, named in the comment above it.',
-    '# Generated from core/config.ts (renderExampleConfig); docs/configuration.md explains the keys.',
+    '# Generated from config/config.ts (renderExampleConfig); docs/configuration.md explains the keys.',
   ];
   let open: string[] = [];
   for (const e of configEntries()) {

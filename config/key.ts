@@ -1,8 +1,8 @@
 /**
  * The configuration schema's building blocks (a key, its kind, a parse result), apart from
- * core/config.ts so that schema fragments defined next to the code they configure (the alerts'
- * `alertsConfigSchema`) can build their keys without importing core/config.ts, which imports them
- * to register them: no import cycle. core/config.ts re-exports everything here.
+ * config/config.ts so that schema fragments defined next to the code they configure (the alerts'
+ * `alertsConfigSchema`) can build their keys without importing config/config.ts, which imports them
+ * to register them: no import cycle. config/config.ts re-exports everything here.
  */
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };

@@ -11,7 +11,7 @@
  * the leak detector off for that cluster.
  *
  * `watchInventory` reloads the file when it changes (debounced; a bad edit keeps the last good
- * inventory and logs why). The analyzer and the API both read it, hence core/.
+ * inventory and logs why). The analyzer and the API both read it, hence a shared layer.
  */
 import { readFileSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';

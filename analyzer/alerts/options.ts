@@ -1,6 +1,6 @@
 /**
  * The alerting options as one typed object with defaults, and the configuration schema fragment
- * that exposes them (registered in core/config.ts's `configSchema` by the integrator):
+ * that exposes them (registered in config/config.ts's `configSchema` by the integrator):
  *
  *   alerts:   lifecycle knobs (squash, notification interval, fade-off), bounds, silences
  *   slack:    incoming webhook and/or Web API (bot token + channel)
@@ -107,7 +107,7 @@ export const DEFAULT_ALERTS_OPTIONS: AlertsOptions = {
   webhook: { url: '', secret: '', messagesPerSecond: 10, burst: 20 },
 };
 
-// ---- configuration kinds (core/config.ts's ConfigKind contract) -----------------------------
+// ---- configuration kinds (config/config.ts's ConfigKind contract) -----------------------------
 
 const good = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = <T>(expected: string): Parsed<T> => ({ ok: false, expected });
@@ -193,7 +193,7 @@ const silenceList: ConfigKind<readonly SilenceInput[]> = {
 const d = DEFAULT_ALERTS_OPTIONS;
 const dd = DEFAULT_DELIVERY;
 
-/** The schema fragment: three top-level sections for core/config.ts's `configSchema`. */
+/** The schema fragment: three top-level sections for config/config.ts's `configSchema`. */
 export const alertsConfigSchema = {
   alerts: {
     minSeverity: new ConfigKey(severity, d.minSeverity, 'Alerts below this severity are kept (API, store) but not notified, e.g. info for administrative session resets.'),

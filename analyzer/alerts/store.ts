@@ -1,6 +1,6 @@
 /**
  * Where alerts and silences live between restarts: the `alerts` and `silences` tables
- * (migrations/0010_alerts.sql) through core/store, or memory (tests, `--no-store` runs). Rows
+ * (migrations/0010_alerts.sql) through store/, or memory (tests, `--no-store` runs). Rows
  * are full snapshots with a version; the newest version of an id wins (ReplacingMergeTree, read
  * with FINAL), so saving is an insert and never an UPDATE.
  */
@@ -283,7 +283,7 @@ export class MemoryAlertStore implements AlertStore {
 // The writer's deduplication tokens are session settings on chDB; say explicitly there is none.
 const NO_TOKEN = { insert_deduplication_token: '' };
 
-/** The `alerts` and `silences` tables through core/store (migration 0010 applied). */
+/** The `alerts` and `silences` tables through store/ (migration 0010 applied). */
 export class ClickHouseAlertStore implements AlertStore {
   constructor(
     private readonly store: Store,

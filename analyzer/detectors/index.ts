@@ -1,7 +1,7 @@
 /**
  * All stream detectors behind one Detector: each record goes to every enabled detector in turn,
  * their observations come out in that order; tick() drives time-based clearing; setInventory()
- * hands a reloaded inventory to each (wire it to core/inventory's watcher). State sizes per
+ * hands a reloaded inventory to each (wire it to the inventory's watcher, inventory/inventory.ts). State sizes per
  * detector are exposed for the `ribwatch_analyzer_state_keys{detector}` gauge.
  */
 import { Inventory } from '../../inventory/inventory.js';

@@ -1,6 +1,6 @@
 /**
  * Leaks against the inventory. Every announced path, in every RIB view, is checked against the
- * address space the inventory assigns (core/inventory.ts); a leak is a state, so dump records are
+ * address space the inventory assigns (inventory/inventory.ts); a leak is a state, so dump records are
  * checked too (a leak in the table is a leak), and it holds until the path is withdrawn, its
  * session goes down, or its router's session is gone for longer than `staleGraceMs` without
  * re-announcing it (a router reconnect with a re-dump neither clears nor re-opens anything).

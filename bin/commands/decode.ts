@@ -62,7 +62,7 @@ export interface DecodeSummaryJson {
 }
 
 export interface DecodeOptions {
-  /** Treat TCP to/from this port as BMP (see core/capture). */
+  /** Treat TCP to/from this port as BMP (see bin/capture). */
   readonly port?: number;
   /** Router name for raw files (default "file:<basename>"). */
   readonly router?: string;

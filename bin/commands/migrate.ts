@@ -1,6 +1,6 @@
 /**
  * `ribwatch migrate`: applies the SQL files in migrations/ that the store has not applied yet
- * (core/migrate.ts), refusing when an applied one changed. The store is the configuration's
+ * (store/migrate.ts), refusing when an applied one changed. The store is the configuration's
  * (store.*: the embedded engine under store.dataDir, default ./data as `ribwatch run`, or a
  * ClickHouse server), unless --data or --clickhouse name another.
  */

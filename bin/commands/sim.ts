@@ -1,5 +1,5 @@
 /**
- * `ribwatch sim`: the demo fabric (analyzer/demo) against any BMP collector. Three simulated
+ * `ribwatch sim`: the demo fabric (simulator/) against any BMP collector. Three simulated
  * routers, each its own BMP session from its own loopback source address, with a Cilium cluster's
  * routes and, within the first minute, a flap storm, a pod CIDR leak and prefix-limit pressure
  * ending in a max-prefix teardown; then a calm steady state until stopped. --print-inventory

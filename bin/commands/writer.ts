@@ -1,6 +1,6 @@
 /**
  * `ribwatch writer`: the writer role on its own. A Kafka consumer group (writer.group) whose
- * batches become ClickHouse rows (collector/writer), offsets committed only after the insert
+ * batches become ClickHouse rows (writer/), offsets committed only after the insert
  * succeeded. The store is a ClickHouse server, or the embedded engine with a data directory for
  * a single host, development and tests (one process per data directory).
  *

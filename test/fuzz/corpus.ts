@@ -1,6 +1,6 @@
 /**
  * The fuzz corpus: BMP streams from the real captures in ../shared/testdata/real (read with the
- * project's capture reader, core/capture), split into messages with BmpFramer, plus streams and
+ * project's capture reader, bin/capture), split into messages with BmpFramer, plus streams and
  * messages generated with bmp-parser's encoders (generate.ts).
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';

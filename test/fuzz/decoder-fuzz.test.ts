@@ -1,6 +1,6 @@
 /**
  * Bounded fuzzing in the suite (issue 2, "How it must be proven"): the decoder fuzzer of
- * engine.ts over real captures (../shared/testdata/real, via core/capture) and generated
+ * engine.ts over real captures (../shared/testdata/real, via bin/capture) and generated
  * messages — bit flips, boundary bytes, truncations at every offset, absurd values in every
  * length field, random bytes, random chunking through BmpFramer into BmpRouterState — and the
  * collector once over a real TCP socket with mutated and random streams.

@@ -15,7 +15,7 @@
  *
  * Every decoded message is re-encoded (encodeBmpMessage must give the frame back byte for byte:
  * the decoder keeps raw PDUs and TLVs for that) and consumed as the collector does (collector/records-from-bmp.ts to
- * JSON text, as core/sink.ts writes it) and as `ribwatch decode` does (bmpMessageToJson).
+ * JSON text, as records/sink.ts writes it) and as `ribwatch decode` does (bmpMessageToJson).
  *
  * Checked: no exception escapes any call (and decodeBmpMessage's safety net never fires: its
  * "decoder bug" result means an exception was thrown inside); each decode finishes within

@@ -1,5 +1,5 @@
 /**
- * Migrations (core/migrate.ts) on the real engine, chDB in a temporary data directory: the files
+ * Migrations (store/migrate.ts) on the real engine, chDB in a temporary data directory: the files
  * apply in order, a second run is a no-op, an applied file that changed is refused (naming it),
  * a new file is applied alone, retention changes the TTL. The templating is checked without chDB.
  */

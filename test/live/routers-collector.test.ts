@@ -1,7 +1,7 @@
 /**
  * Live proof (issue 2) through the real collector: the FRR leaf and the same three GoBGP nodes
  * as routers-bmp.test.ts, but BMP goes to `ribwatch collector` (the CLI, as a process) and the
- * assertions are on its NDJSON records (core/records.ts): router_up/router_init, peer_up per node
+ * assertions are on its NDJSON records (records/types.ts): router_up/router_init, peer_up per node
  * with the OPEN summaries, route records per AFI/SAFI in adj-in-pre and adj-in-post equal to what
  * FRR shows, a withdrawal, peer_down 3 with Cease/Administrative Shutdown and the re-dump after
  * the next peer_up, and router_down "shutdown" when the collector stops.

@@ -1,5 +1,5 @@
 /**
- * BMP messages, encoded as a router sends them, become the records of core/records.ts: one route
+ * BMP messages, encoded as a router sends them, become the records of records/types.ts: one route
  * record per AFI/SAFI per UPDATE, End-of-RIB as its own record, resets and was_up from the
  * session's view of its peers, dump flags, stats names.
  */

@@ -1,4 +1,4 @@
-/** core/inventory: the YAML, the shipped example, every error naming file/key/line, lookups, overlaps, reload. */
+/** inventory/: the YAML, the shipped example, every error naming file/key/line, lookups, overlaps, reload. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, renameSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** core/prefix-trie: parsing, formatting, exact/longest-match/covering/covered over both families. */
+/** inventory/prefix-trie: parsing, formatting, exact/longest-match/covering/covered over both families. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrefixTrie, formatPrefix, parsePrefix, prefixContains, prefixesOverlap } from '../../inventory/prefix-trie.js';

@@ -1,5 +1,5 @@
 /**
- * From configuration to role options (core/roles): Kafka SASL/TLS, the store (embedded or server,
+ * From configuration to role options (bin/setup): Kafka SASL/TLS, the store (embedded or server,
  * PEM files, refusals that name the key), the writer's units; and the start-up probes' one-line
  * messages for a closed Kafka port.
  */

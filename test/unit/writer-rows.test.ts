@@ -1,5 +1,5 @@
 /**
- * Records → rows for the writer (collector/writer/rows.ts): exact rows per table, and the fast
+ * Records → rows for the writer (writer/rows.ts): exact rows per table, and the fast
  * TabSeparated path equal to the object path line for line.
  */
 import { test } from 'node:test';
