@@ -30,15 +30,15 @@ import type { Logger } from '../../telemetry/log.js';
 import { SEVERITY_RANK } from '../types.js';
 import type { Observation, Severity } from '../types.js';
 import type { Delivery, DeliveryOutcome, Notifier } from '../notify/types.js';
-import { GROUP_BY, groupKey, groupSubject, observerKey, subjectLine } from './grouping.js';
-import type { GroupBy } from './grouping.js';
+import { GROUP_BY, groupKey, groupSubject, observerKey, subjectLine } from '../grouping.js';
+import type { GroupBy } from '../grouping.js';
 import { DEFAULT_ALERTS_OPTIONS } from './options.js';
 import type { AlertsOptions } from './options.js';
 import { matches, silenceActive, silenceFrom, silenceProblems } from './silences.js';
 import type { Silence, SilenceInput } from './silences.js';
 import type { AlertStore } from './store.js';
-import { viewOf } from './types.js';
-import type { Alert, AlertStatus, AlertView, ChannelState, NotifyEvent } from './types.js';
+import { viewOf } from '../alert.js';
+import type { Alert, AlertStatus, AlertView, ChannelState, NotifyEvent } from '../alert.js';
 
 export interface AlertManagerOptions {
   readonly options?: Partial<AlertsOptions>;

@@ -10,8 +10,8 @@ import { ALERT_KINDS, SEVERITY_RANK } from '../types.js';
 import type { AlertKind, AlertSubject, FactValue, Severity } from '../types.js';
 import { MATCHER_KEYS } from './silences.js';
 import type { Silence } from './silences.js';
-import { ALERT_STATUSES } from './types.js';
-import type { Alert, AlertStatus, ChannelState, Observer } from './types.js';
+import { ALERT_STATUSES } from '../alert.js';
+import type { Alert, AlertStatus, ChannelState, Observer } from '../alert.js';
 
 export interface AlertStore {
   /** Open and acknowledged alerts (the newest version of each). */

@@ -8,7 +8,7 @@
  */
 import type { Inventory } from '../../inventory/inventory.js';
 import type { Store } from '../../store/index.js';
-import { observerKey } from '../alerts/grouping.js';
+import { observerKey } from '../grouping.js';
 import type { Observation } from '../types.js';
 
 /** router (BMP source address) → sysName from its latest Initiation. */

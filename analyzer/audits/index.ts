@@ -20,7 +20,7 @@ import type { Inventory } from '../../inventory/inventory.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { Store } from '../../store/index.js';
 import type { AlertsOptions } from '../alerts/options.js';
-import type { AlertView } from '../alerts/types.js';
+import type { AlertView } from '../alert.js';
 import type { ObservationSink } from '../pipeline.js';
 import { buildDigest, sendDigest } from './digest.js';
 import { LeakAudit } from './leaks.js';

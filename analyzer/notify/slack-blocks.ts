@@ -8,8 +8,8 @@
  */
 import { SUBJECT_KEYS } from '../types.js';
 import type { AlertSubject, FactValue, Severity } from '../types.js';
-import { subjectLine } from '../alerts/grouping.js';
-import type { AlertView, NotifyEvent } from '../alerts/types.js';
+import { subjectLine } from '../grouping.js';
+import type { AlertView, NotifyEvent } from '../alert.js';
 
 export const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = { critical: '🔴', warning: '🟠', info: '🔵' };
 export const RESOLVED_EMOJI = '✅';

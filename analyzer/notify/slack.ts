@@ -13,7 +13,7 @@
  * Slack answers rate limits with HTTP 429 and Retry-After (the queue honours it); the Web API
  * reports other errors as HTTP 200 with `ok: false`.
  */
-import type { NotifyEvent } from '../alerts/types.js';
+import type { NotifyEvent } from '../alert.js';
 import { DeliveryError, checkResponse, postJson } from './http.js';
 import type { Transport } from './queue.js';
 import { renderSlackMessage } from './slack-blocks.js';

@@ -3,7 +3,7 @@
  * WHAT a channel must be told (per channel, from what it was last told); a Notifier only delivers,
  * asynchronously: `send` queues and returns at once, the outcome comes back through `done`.
  */
-import type { AlertView, NotifyEvent } from '../alerts/types.js';
+import type { AlertView, NotifyEvent } from '../alert.js';
 import type { Severity } from '../types.js';
 
 export interface Delivery {

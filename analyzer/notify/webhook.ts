@@ -10,7 +10,7 @@
  * Each attempt is signed afresh (its own timestamp). `verifySignature` is what a receiver does.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AlertView, NotifyEvent } from '../alerts/types.js';
+import type { AlertView, NotifyEvent } from '../alert.js';
 import type { Severity } from '../types.js';
 import { checkResponse, postJson } from './http.js';
 import type { Transport } from './queue.js';

@@ -2,7 +2,7 @@
  * Test doubles for the alert lifecycle: a fake clock, observations with defaults, and a fake
  * notification channel that records what it was asked to send and answers at once (or holds).
  */
-import type { NotifyEvent } from '../../analyzer/alerts/types.js';
+import type { NotifyEvent } from '../../analyzer/alert.js';
 import type { Delivery, DeliveryOutcome, Notifier } from '../../analyzer/notify/types.js';
 import type { AlertSubject, Observation } from '../../analyzer/types.js';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { AlertManager } from '../../analyzer/alerts/manager.js';
 import { DEFAULT_DELIVERY } from '../../analyzer/alerts/options.js';
-import type { AlertView } from '../../analyzer/alerts/types.js';
+import type { AlertView } from '../../analyzer/alert.js';
 import { createNotifiers } from '../../analyzer/notify/index.js';
 import { QueuedNotifier, backoffMs } from '../../analyzer/notify/queue.js';
 import { renderSlackMessage } from '../../analyzer/notify/slack-blocks.js';

@@ -5,8 +5,8 @@
  * not four alerts; a session flapping is per (router, peer), because each session is its own
  * problem.
  */
-import { SUBJECT_KEYS, alertKey } from '../types.js';
-import type { AlertKind, AlertSubject, Observation } from '../types.js';
+import { SUBJECT_KEYS, alertKey } from './types.js';
+import type { AlertKind, AlertSubject, Observation } from './types.js';
 
 export type SubjectKey = (typeof SUBJECT_KEYS)[number];
 

@@ -4,9 +4,9 @@
  * (../types.ts); several observations whose subjects differ only in "observer" keys (the router
  * and peer that saw a leak) are one alert with several observers (grouping.ts).
  */
-import type { AlertKind, AlertSubject, FactValue, Severity } from '../types.js';
+import type { AlertKind, AlertSubject, FactValue, Severity } from './types.js';
 
-export type { AlertKind, AlertSubject, FactValue, Observation, Severity } from '../types.js';
+export type { AlertKind, AlertSubject, FactValue, Observation, Severity } from './types.js';
 
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
