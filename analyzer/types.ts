@@ -14,38 +14,11 @@
  * record's `time`), or the clock time passed to `tick()` for time-based clearing; never the
  * router's timestamp (FRR stamps Peer Up with its boot time).
  */
+import type { AlertKind, Severity } from '../records/alerts.js';
 import type { BusRecord } from '../records/types.js';
 
-export type AlertKind =
-  | 'prefix-flap'
-  | 'session-flap'
-  | 'dampening'
-  | 'pod-cidr-leak'
-  | 'service-cidr-leak'
-  | 'lb-ip-leak'
-  | 'cluster-overlap'
-  | 'foreign-overlap'
-  | 'missing-no-export'
-  | 'prefix-limit'
-  | 'max-prefix-teardown';
-
-export const ALERT_KINDS: readonly AlertKind[] = [
-  'prefix-flap',
-  'session-flap',
-  'dampening',
-  'pod-cidr-leak',
-  'service-cidr-leak',
-  'lb-ip-leak',
-  'cluster-overlap',
-  'foreign-overlap',
-  'missing-no-export',
-  'prefix-limit',
-  'max-prefix-teardown',
-];
-
-export type Severity = 'info' | 'warning' | 'critical';
-
-export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
+export type { AlertKind, Severity } from '../records/alerts.js';
+export { ALERT_KINDS, SEVERITY_RANK } from '../records/alerts.js';
 
 /**
  * Where the condition is. Keys are present only when they apply:

@@ -19,15 +19,15 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, stringify } from 'y
 import type { Node as YamlNode } from 'yaml';
 import { formatHostPort, parseCidr, parseHostPort } from '../net/addresses.js';
 import type { Cidr, HostPort } from '../net/addresses.js';
-// ConfigKey lives in its own module so that schema fragments kept next to the code they configure
-// (the alerts' alertsConfigSchema, registered below) can build keys without importing this one.
+// ConfigKey lives in its own module so that schema sections kept in files of their own
+// (alerts.ts) can build keys without importing this one.
 import { ConfigKey } from './key.js';
-import type { ConfigKind, Parsed } from './key.js';
-import { alertsConfigSchema } from '../analyzer/alerts/options.js';
+import type { ConfigKind, ConfigOf, Parsed } from './key.js';
+import { alertsConfigSchema } from './alerts.js';
 import { validate as validateCron } from 'node-cron';
 
 export { ConfigKey } from './key.js';
-export type { ConfigKind, Parsed } from './key.js';
+export type { ConfigKind, ConfigOf, Parsed } from './key.js';
 
 function key<T>(kind: ConfigKind<T>, defaultValue: T, description: string): ConfigKey<T> {
   return new ConfigKey(kind, defaultValue, description);
@@ -460,7 +460,6 @@ interface SchemaSection {
   readonly [k: string]: ConfigKey<unknown> | SchemaSection;
 }
 
-export type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends ConfigKey<infer T> ? T : ConfigOf<S[K]> };
 export type Config = ConfigOf<typeof configSchema>;
 
 /** `collector.maxSessions` → `RIBWATCH_COLLECTOR_MAX_SESSIONS`. */

@@ -1,8 +1,8 @@
 /**
- * The configuration schema's building blocks (a key, its kind, a parse result), apart from
- * config/config.ts so that schema fragments defined next to the code they configure (the alerts'
- * `alertsConfigSchema`) can build their keys without importing config/config.ts, which imports them
- * to register them: no import cycle. config/config.ts re-exports everything here.
+ * The configuration schema's building blocks (a key, its kind, a parse result, the value type of
+ * a schema), apart from config/config.ts so that schema sections in files of their own
+ * (alerts.ts) build their keys without importing config/config.ts, which imports them: no import
+ * cycle. config/config.ts re-exports everything here.
  */
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
@@ -24,3 +24,6 @@ export class ConfigKey<T> {
     readonly description: string,
   ) {}
 }
+
+/** The value type of a schema (section): each key's value type, sections nested. */
+export type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends ConfigKey<infer T> ? T : ConfigOf<S[K]> };

@@ -1,11 +1,11 @@
 /**
- * The notification channels configured by AlertsOptions: Slack incoming webhook, Slack Web API
+ * The notification channels configured by NotifyOptions (options.ts): Slack incoming webhook, Slack Web API
  * (bot token + channel) and the signed JSON webhook, each behind its own bounded, throttled,
  * retrying queue (queue.ts). Nothing here logs a URL, token or secret.
  */
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../telemetry/log.js';
-import type { AlertsOptions } from '../alerts/options.js';
+import type { NotifyOptions } from './options.js';
 import { QueuedNotifier } from './queue.js';
 import { slackApiTransport, slackWebhookTransport } from './slack.js';
 import type { Notifier } from './types.js';
@@ -24,7 +24,7 @@ export interface NotifierDeps {
   readonly random?: () => number;
 }
 
-export function createNotifiers(o: Pick<AlertsOptions, 'slack' | 'webhook' | 'delivery'>, deps: NotifierDeps = {}): Notifier[] {
+export function createNotifiers(o: NotifyOptions, deps: NotifierDeps = {}): Notifier[] {
   const out: Notifier[] = [];
   const timeoutMs = o.delivery.requestTimeoutMs;
   const q = { delivery: o.delivery, ...deps };

@@ -12,7 +12,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../telemetry/log.js';
 import type { NotifyEvent } from '../alert.js';
-import type { ChannelThrottle, DeliveryOptions } from '../alerts/options.js';
+import type { ChannelThrottle, DeliveryOptions } from './options.js';
 import { DeliveryError } from './http.js';
 import type { Delivery, DeliveryOutcome, Notifier } from './types.js';
 
