@@ -64,6 +64,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
+    // The project's own sources only (Node built-ins such as 'net' would otherwise sit beside the folders).
+    includeOnly: `^(${[...ROLES, ...LAYERS, 'bin', 'bench', 'test', 'bmp-parser/src', 'bmp-parser/test'].join('|')})/`,
     exclude: { path: '(^|/)(dist|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
