@@ -9,7 +9,10 @@
  * - a SYN may carry data. Real stacks put it at ISN+1; synthetic captures (the
  *   traffic-reproducer tool) put it at the ISN itself and continue at ISN+len. We take whichever
  *   placement the following segments continue from;
- * - the same 4-tuple may be reused: a SYN after data in that direction starts a new connection.
+ * - the same 4-tuple may be reused: a SYN after data in that direction starts a new connection,
+ *   and so does a SYN with another initial sequence number than the direction's SYN so far (a
+ *   client whose SYNs went unanswered gives up and retries with a new ISN: the unanswered SYNs
+ *   then make an empty connection of their own instead of a gap the size of the ISN difference).
  */
 import type { TcpSegment } from './packet.js';
 
@@ -57,6 +60,8 @@ interface Direction {
   readonly firstPacket: number;
   segs: Pending[];
   sawData: boolean;
+  /** The sequence number of the first SYN seen, if any. */
+  synSeq: number | undefined;
 }
 
 function directionKey(s: TcpSegment): string {
@@ -77,18 +82,20 @@ export class TcpReassembler {
   add(seg: TcpSegment, packetIndex: number): void {
     const key = directionKey(seg);
     let dir = this.open.get(key);
-    // A SYN after data on this directed 4-tuple is a new connection (port reuse, or a replaying tool).
-    if (dir !== undefined && seg.syn && dir.sawData) {
+    // A SYN after data on this directed 4-tuple is a new connection (port reuse, or a replaying
+    // tool); so is a SYN with a new ISN (the SYNs before it were never answered).
+    if (dir !== undefined && seg.syn && (dir.sawData || (dir.synSeq !== undefined && dir.synSeq !== seg.seq))) {
       this.done.push(dir);
       dir = undefined;
     }
     if (dir === undefined) {
       const prev = this.done.filter((d) => d.src === seg.src && d.srcPort === seg.srcPort && d.dst === seg.dst && d.dstPort === seg.dstPort).length;
-      dir = { src: seg.src, srcPort: seg.srcPort, dst: seg.dst, dstPort: seg.dstPort, connection: prev, firstPacket: packetIndex, segs: [], sawData: false };
+      dir = { src: seg.src, srcPort: seg.srcPort, dst: seg.dst, dstPort: seg.dstPort, connection: prev, firstPacket: packetIndex, segs: [], sawData: false, synSeq: undefined };
       this.open.set(key, dir);
     }
     if (seg.syn || seg.payload.length > 0) dir.segs.push({ seq: seg.seq, syn: seg.syn, payload: seg.payload, order: this.order++ });
     if (seg.payload.length > 0) dir.sawData = true;
+    if (seg.syn && dir.synSeq === undefined) dir.synSeq = seg.seq;
   }
 
   /** All directions seen, in order of their first packet, each reassembled. */

@@ -115,6 +115,36 @@ void test('a SYN after data on the same 4-tuple starts a new connection (port re
   for (const s of input.streams) assert.deepEqual(s.data, BMP);
 });
 
+void test('unanswered SYNs with one ISN, then a SYN with a new ISN on the same 4-tuple: the new SYN starts the stream and no bytes are missing', () => {
+  const dead = 3626922138;
+  const isn = 234866499;
+  const syn = (seq: number): Uint8Array => seg(seq, new Uint8Array(0), { syn: true, ack: false });
+  const frames = [syn(dead), syn(dead), syn(dead), syn(isn), ...segmentsOf(BMP, isn + 1, 70).map((s) => seg(s.seq, s.payload))];
+  const input = read(frames);
+  assert.deepEqual(only(input), BMP);
+  const s = input.streams[0];
+  assert.deepEqual(s?.gaps, []);
+  assert.equal(s?.tcp?.connection, 1, 'the unanswered SYNs were connection 0');
+  assert.ok(!s?.notes.some((n) => n.includes('missing')));
+});
+
+void test('a SYN retransmitted with the same ISN before any data stays one connection', () => {
+  const isn = 5000;
+  const syn = seg(isn, new Uint8Array(0), { syn: true, ack: false });
+  const input = read([syn, syn, ...segmentsOf(BMP, isn + 1, 70).map((s) => seg(s.seq, s.payload))]);
+  assert.deepEqual(only(input), BMP);
+  assert.equal(input.streams[0]?.tcp?.connection, 0);
+  assert.deepEqual(input.streams[0]?.gaps, []);
+});
+
+void test('after a new-ISN SYN, a segment really lost is still reported as a gap of its own size', () => {
+  const isn = 777;
+  const segs = segmentsOf(BMP, isn + 1, 50).filter((_, i) => i !== 1);
+  const frames = [seg(4_000_000_000, new Uint8Array(0), { syn: true }), seg(isn, new Uint8Array(0), { syn: true }), ...segs.map((s) => seg(s.seq, s.payload))];
+  const s = read(frames).streams[0];
+  assert.deepEqual(s?.gaps, [{ at: 50, missing: 50 }]);
+});
+
 void test('each direction is its own stream: the collector\'s empty direction and non-BMP traffic are not BMP streams', () => {
   const http = new TextEncoder().encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   const frames = [
