@@ -236,7 +236,11 @@ function toPrefixes(nlri: readonly Nlri[]): RoutePrefix[] {
     if (n.rd === undefined && n.labels === undefined) out[i] = { prefix: n.prefix, path_id: n.pathId };
     else if (n.labels === undefined) out[i] = { prefix: n.prefix, path_id: n.pathId, rd: n.rd ?? '' };
     else if (n.rd === undefined) out[i] = { prefix: n.prefix, path_id: n.pathId, labels: n.labels };
-    else out[i] = { prefix: n.prefix, path_id: n.pathId, rd: n.rd, labels: n.labels };
+    else if (n.vpls === undefined) out[i] = { prefix: n.prefix, path_id: n.pathId, rd: n.rd, labels: n.labels };
+    else {
+      const v = n.vpls;
+      out[i] = { prefix: n.prefix, path_id: n.pathId, rd: n.rd, labels: n.labels, vpls: { ve_id: v.veId, ve_block_offset: v.veBlockOffset, ve_block_size: v.veBlockSize, label_base: v.labelBase } };
+    }
   }
   return out;
 }

@@ -134,6 +134,8 @@ export interface RoutePrefix {
   readonly path_id: number | null;
   readonly rd?: string;
   readonly labels?: readonly number[];
+  /** VPLS routes (l2vpn-vpls, RFC 4761 §3.2.2): `prefix` is "[RD]:[VE ID]:[VE block offset]", `labels` is [label base]. */
+  readonly vpls?: { readonly ve_id: number; readonly ve_block_offset: number; readonly ve_block_size: number; readonly label_base: number };
 }
 
 /**

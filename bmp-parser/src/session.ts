@@ -34,6 +34,7 @@ export function afiSafiName(afi: number, safi: number): string {
     case 0x0204: return 'ipv6-labeled-unicast';
     case 0x0180: return 'ipv4-vpn';
     case 0x0280: return 'ipv6-vpn';
+    case (25 << 8) | 65: return 'l2vpn-vpls';
     case (25 << 8) | 70: return 'l2vpn-evpn';
     default: return `afi-${afi}-safi-${safi}`;
   }

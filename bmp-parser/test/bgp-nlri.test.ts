@@ -213,6 +213,32 @@ void test('an EVPN route of unknown type, or a known type with a bad layout, kee
   roundTrips(buf);
 });
 
+void test('VPLS (RFC 4761 §3.2.2, AFI 25 / SAFI 65): length 17, RD, VE ID, VE block offset, VE block size, label base; re-encoded byte for byte', () => {
+  // Juniper vMX's route (real2 akvorado/bmp-reach-vpls.pcap): RD 65017:104, VE 1, offset 1, size 8, label base 800000.
+  const vpls = '0011 0000fdf900000068 0001 0001 0008 c35001';
+  const buf = update('', mpReach(25, 65, 'c0000207', vpls), '');
+  const mp = decoded(buf).attributes.mpReach!;
+  assert.equal(mp.rawNlri, undefined);
+  assert.deepEqual(mp.nlri, [{ prefix: '[65017:104]:[1]:[1]', pathId: null, rd: '65017:104', labels: [800000], vpls: { veId: 1, veBlockOffset: 1, veBlockSize: 8, labelBase: 800000 } }]);
+  roundTrips(buf);
+  // Withdrawn in MP_UNREACH; a label base without the bottom-of-stack bit keeps its 3 octets; ADD-PATH path IDs.
+  const odd = '0011 0001c00002010007 0002 0005 000a 000640';
+  const wd = update('', mpUnreach(25, 65, odd), '');
+  const n = decoded(wd).attributes.mpUnreach!.withdrawn[0]!;
+  assert.equal(n.prefix, '[192.0.2.1:7]:[2]:[5]');
+  assert.deepEqual(n.rawLabels, [0x000640]);
+  roundTrips(wd);
+  const withIds = update('', mpReach(25, 65, 'c0000207', '00000009' + vpls.replace(/\s+/g, '') + '0000000a' + vpls.replace(/\s+/g, '')), '');
+  assert.deepEqual(decoded(withIds, addPath([25, 65])).attributes.mpReach!.nlri.map((x) => x.pathId), [9, 10]);
+  roundTrips(withIds, addPath([25, 65]));
+});
+
+void test('a VPLS NLRI whose length is not 17 is malformed: the UPDATE fails with RW_ERR_NLRI rather than misreading it', () => {
+  const r = decodeUpdate(update('', mpReach(25, 65, 'c0000207', '0010 0000fdf900000068 0001 0001 0008 c350'), ''), DEFAULT_SESSION);
+  assert.equal(r.ok, false);
+  assert.equal(r.ok ? '' : r.error.code, ErrorCode.Nlri);
+});
+
 void test('an unknown AFI/SAFI (IPv4 flowspec, SAFI 133) keeps its NLRI raw and re-encodes it unchanged', () => {
   // RFC 8955: NLRI length 5, destination prefix component 192.0.2.0/24; a next hop of length 0.
   const buf = update('', mpReach(1, 133, '', '05 01 18 c00002'), '');

@@ -83,6 +83,25 @@ void test('an UPDATE with IPv4 NLRI and MP_REACH for IPv6 gives one record per A
   assert.deepEqual([v4!.seq, v6!.seq], [1, 2]);
 });
 
+void test('a VPLS route (l2vpn-vpls, RFC 4761) becomes a route record whose prefix carries its RD, VE ID and VE block offset, with the block size and label base in vpls', () => {
+  const { feed, problems } = setup();
+  const vpls = { veId: 1, veBlockOffset: 1, veBlockSize: 8, labelBase: 800000 };
+  const r = only(
+    feed(
+      routeMonitoring(p1, {
+        withdrawn: [],
+        nlri: [],
+        attributes: { origin: 0, asPath: [{ type: 2, asns: [65017] }], mpReach: { afi: 25, safi: 65, nextHops: ['192.0.2.7'], nlri: [{ prefix: '[65017:104]:[1]:[1]', pathId: null, rd: '65017:104', labels: [800000], vpls }] } },
+      }),
+    ),
+    'route',
+  );
+  assert.equal(r.afi_safi, 'l2vpn-vpls');
+  assert.deepEqual(r.announced, [{ prefix: '[65017:104]:[1]:[1]', path_id: null, rd: '65017:104', labels: [800000], vpls: { ve_id: 1, ve_block_offset: 1, ve_block_size: 8, label_base: 800000 } }]);
+  assert.equal(r.attributes?.next_hop, '192.0.2.7');
+  assert.deepEqual(problems, []);
+});
+
 void test('a withdrawal-only record carries no attributes', () => {
   const { feed } = setup();
   const r = only(feed(withdraw4(p1, '10.244.1.0/24')), 'route');

@@ -7,7 +7,7 @@ import type { DecodeError } from '../errors.js';
 
 /** RFC 4760 / IANA address family and subsequent address family numbers used by name. */
 export const Afi = { IPv4: 1, IPv6: 2, L2VPN: 25 } as const;
-export const Safi = { Unicast: 1, Multicast: 2, Labeled: 4, Evpn: 70, Vpn: 128 } as const;
+export const Safi = { Unicast: 1, Multicast: 2, Labeled: 4, Vpls: 65, Evpn: 70, Vpn: 128 } as const;
 
 /** BGP message types (RFC 4271 §4.1, RFC 2918). */
 export const BgpMessageType = { Open: 1, Update: 2, Notification: 3, Keepalive: 4, RouteRefresh: 5 } as const;
@@ -15,7 +15,8 @@ export const BgpMessageType = { Open: 1, Update: 2, Notification: 3, Keepalive: 
 /**
  * One NLRI: an IP prefix (masked: host bits past the length are cleared, as routers differ) for
  * the IP families, with the ADD-PATH path identifier when present, MPLS labels for labeled
- * unicast and VPN (RFC 8277, RFC 4364), the route distinguisher for VPN; or an EVPN route.
+ * unicast and VPN (RFC 8277, RFC 4364), the route distinguisher for VPN; or an EVPN route; or a
+ * VPLS route (RFC 4761 §3.2.2: `rd`, `labels` [label base] and `vpls`).
  */
 export interface Nlri {
   /** "10.0.0.0/24" or "2001:db8::/32"; for EVPN the route's canonical key. */
@@ -27,12 +28,24 @@ export interface Nlri {
   /** Route distinguisher as text: "65000:100", "192.0.2.1:5", "4200000000:7" (RFC 4364 §4.2 types 0,1,2). */
   readonly rd?: string;
   readonly evpn?: EvpnRoute;
+  readonly vpls?: VplsRoute;
   /**
    * The 3-octet label fields as received (label << 4 | TC << 1 | S), present only when they differ
    * from `labels` written with S on the last label alone (the RFC 8277 withdrawal value 0x800000
    * counts as canonical), so that encode reproduces the bytes.
    */
   readonly rawLabels?: readonly number[];
+}
+
+/** The numbers of a VPLS NLRI (RFC 4761 §3.2.2) beside its RD. */
+export interface VplsRoute {
+  /** VE ID: the VPLS edge device's number in the VPLS. */
+  readonly veId: number;
+  /** VE Block Offset and VE Block Size: the remote VE IDs the label block serves. */
+  readonly veBlockOffset: number;
+  readonly veBlockSize: number;
+  /** Label Base: the first 20-bit label of the block. */
+  readonly labelBase: number;
 }
 
 /** EVPN NLRI (RFC 7432 §7, RFC 9136 type 5). Unknown route types keep their bytes. */

@@ -15,10 +15,11 @@ import type { Nlri } from '../types.js';
 import { decodeEvpnRoutes, encodeEvpnRoutes } from './evpn.js';
 import { decodeLabeledPrefixes, encodeLabeledPrefixes } from './labeled.js';
 import { decodePrefixes, encodePrefixes } from './prefix.js';
+import { VPLS_NLRI_LENGTH, decodeVplsRoutes, encodeVplsRoutes } from './vpls.js';
 import { decodeVpnPrefixes, encodeVpnPrefixes } from './vpn.js';
 
 /** How a family's NLRI are laid out. */
-export const NlriKind = { Unknown: 0, IPv4: 1, IPv6: 2, LabeledIPv4: 3, LabeledIPv6: 4, VpnIPv4: 5, VpnIPv6: 6, Evpn: 7 } as const;
+export const NlriKind = { Unknown: 0, IPv4: 1, IPv6: 2, LabeledIPv4: 3, LabeledIPv6: 4, VpnIPv4: 5, VpnIPv6: 6, Evpn: 7, Vpls: 8 } as const;
 export type NlriKind = (typeof NlriKind)[keyof typeof NlriKind];
 
 export function nlriKind(afi: number, safi: number): NlriKind {
@@ -38,6 +39,7 @@ export function nlriKind(afi: number, safi: number): NlriKind {
     }
   }
   if (afi === 25 && safi === 70) return NlriKind.Evpn;
+  if (afi === 25 && safi === 65) return NlriKind.Vpls;
   return NlriKind.Unknown;
 }
 
@@ -58,6 +60,8 @@ export function decodeNlriList(kind: NlriKind, b: Uint8Array, pos: number, end: 
       return decodeVpnPrefixes(b, pos, end, addPath, true, out);
     case NlriKind.Evpn:
       return decodeEvpnRoutes(b, pos, end, addPath, out);
+    case NlriKind.Vpls:
+      return decodeVplsRoutes(b, pos, end, addPath, out);
     case NlriKind.Unknown:
       return pos;
   }
@@ -79,6 +83,7 @@ function cutShort(kind: NlriKind, b: Uint8Array, at: number, end: number, addPat
   const p = at + (addPath ? 4 : 0);
   if (p >= end) return true;
   if (kind === NlriKind.Evpn) return p + 1 >= end || p + 2 + b[p + 1]! > end;
+  if (kind === NlriKind.Vpls) return p + 1 >= end || (((b[p]! << 8) | b[p + 1]!) === VPLS_NLRI_LENGTH && p + 2 + VPLS_NLRI_LENGTH > end);
   const bits = b[p]!;
   if ((kind === NlriKind.IPv4 && bits > 32) || (kind === NlriKind.IPv6 && bits > 128)) return false;
   return p + 1 + ((bits + 7) >>> 3) > end;
@@ -139,6 +144,8 @@ export function encodeNlriListMode(w: Writer, afi: number, safi: number, nlri: r
       return encodeVpnPrefixes(w, nlri, true, addPath);
     case NlriKind.Evpn:
       return encodeEvpnRoutes(w, nlri, addPath);
+    case NlriKind.Vpls:
+      return encodeVplsRoutes(w, nlri, addPath);
     case NlriKind.Unknown:
       if (nlri.length > 0) throw new RangeError(`cannot encode NLRI of ${afiSafiName(afi, safi)}; give rawNlri`);
   }
@@ -148,4 +155,5 @@ export { decodePrefixes, encodePrefixes } from './prefix.js';
 export { decodeLabeledPrefixes, encodeLabeledPrefixes, WITHDRAWAL_LABEL } from './labeled.js';
 export { decodeVpnPrefixes, encodeVpnPrefixes } from './vpn.js';
 export { decodeEvpnRoutes, encodeEvpnRoutes, decodeEvpnRoute, evpnKey, EvpnRouteType } from './evpn.js';
+export { decodeVplsRoutes, encodeVplsRoutes, vplsKey, VPLS_NLRI_LENGTH } from './vpls.js';
 export { formatRd, parseRd } from './rd.js';
