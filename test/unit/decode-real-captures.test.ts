@@ -8,11 +8,12 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { communityText } from '@ribwatch/bmp-parser';
 import { DecodeRun, MESSAGE_KEYS } from '../../bin/commands/decode.js';
+import { captureFiles } from './real-capture-files.js';
 import type { DecodeRecord, DecodeSummaryJson, MessageKey } from '../../bin/commands/decode.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -143,14 +144,7 @@ function guard(t: TestContext): boolean {
 void test('every BMP capture in testdata/real has expected numbers here', (t) => {
   if (!guard(t)) return;
   const found: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.pcap(ng)?(\.gz)?$/.test(name)) found.push(relative(REAL, p));
-    }
-  };
-  for (const top of ['pmacct', 'NetGauze', 'traffic-reproducer']) if (existsSync(join(REAL, top))) walk(join(REAL, top));
+  for (const top of ['pmacct', 'NetGauze', 'traffic-reproducer']) if (existsSync(join(REAL, top))) found.push(...captureFiles(REAL, join(REAL, top)));
   assert.deepEqual(found.sort(), EXPECTED.map((e) => e.file).sort());
 });
 

@@ -14,11 +14,12 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BmpFramer, BmpRouterState, encodeBmpMessage, encodeUpdate } from '@ribwatch/bmp-parser';
 import { DecodeRun, MESSAGE_KEYS } from '../../bin/commands/decode.js';
+import { captureFiles } from './real-capture-files.js';
 import type { DecodeRecord, DecodeSummaryJson, MessageKey } from '../../bin/commands/decode.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -167,15 +168,7 @@ function outcomeOf(row: Row): Outcome {
 
 void test('every capture in testdata/real2 has a row in EXPECTED.tsv, and every row a capture', (t) => {
   if (!guard(t)) return;
-  const found: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.pcap(ng)?(\.gz)?$/.test(name)) found.push(relative(REAL2, p));
-    }
-  };
-  walk(REAL2);
+  const found = captureFiles(REAL2);
   assert.equal(ROWS.length, 23);
   assert.deepEqual(found.sort(), ROWS.map((r) => r.path).sort());
 });
