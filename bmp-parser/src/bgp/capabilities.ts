@@ -1,6 +1,6 @@
 /**
  * Capabilities Advertisement, RFC 5492: capability code, length, value, carried in OPEN optional
- * parameter type 2. Each known capability is decoded next to its encoder; a capability whose value
+ * parameter type 2 (RFC 9494 long-lived graceful restart included). Each known capability is decoded next to its encoder; a capability whose value
  * is malformed stays in `all` and is simply not interpreted (an OPEN is never failed for it).
  */
 import { Writer } from '../cursor.js';
@@ -24,6 +24,8 @@ export const CapabilityCode = {
   AddPath: 69,
   /** RFC 7313 */
   EnhancedRouteRefresh: 70,
+  /** RFC 9494 */
+  LongLivedGracefulRestart: 71,
   /** draft-walton-bgp-hostname-capability */
   Fqdn: 73,
   /** Cisco's pre-standard route refresh. */
@@ -104,6 +106,25 @@ export function encodeGracefulRestart(g: GracefulRestart): Uint8Array {
   return w.finish();
 }
 
+type LongLivedGracefulRestart = NonNullable<OpenCapabilities['longLivedGracefulRestart']>;
+/** RFC 9494 §3: per family AFI (2), SAFI (1), flags (1; bit 0x80 = forwarding state preserved), Long-lived Stale Time (3, seconds). */
+export function decodeLongLivedGracefulRestart(v: Uint8Array): LongLivedGracefulRestart | undefined {
+  if (v.length % 7 !== 0) return undefined;
+  const families: { afi: number; safi: number; flags: number; staleTime: number }[] = [];
+  for (let i = 0; i < v.length; i += 7) {
+    families.push({ afi: (v[i]! << 8) | v[i + 1]!, safi: v[i + 2]!, flags: v[i + 3]!, staleTime: (v[i + 4]! << 16) | (v[i + 5]! << 8) | v[i + 6]! });
+  }
+  return { families };
+}
+export function encodeLongLivedGracefulRestart(g: LongLivedGracefulRestart): Uint8Array {
+  const w = new Writer(g.families.length * 7 + 1);
+  for (const f of g.families) {
+    if (!Number.isInteger(f.staleTime) || f.staleTime < 0 || f.staleTime > 0xffffff) throw new RangeError(`long-lived stale time ${f.staleTime} is not 0..16777215`);
+    w.u16(f.afi).u8(f.safi).u8(f.flags).u8(f.staleTime >>> 16).u16(f.staleTime & 0xffff);
+  }
+  return w.finish();
+}
+
 type ExtendedNextHop = { readonly afi: number; readonly safi: number; readonly nextHopAfi: number };
 /** RFC 8950 §4: repeated NLRI AFI (2), NLRI SAFI (2), Nexthop AFI (2). */
 export function decodeExtendedNextHop(v: Uint8Array): ExtendedNextHop[] | undefined {
@@ -151,6 +172,7 @@ export function interpretCapabilities(all: readonly Capability[]): OpenCapabilit
   let fqdn: { hostname: string; domain: string } | undefined;
   let extendedNextHop: ExtendedNextHop[] | undefined;
   let enhancedRouteRefresh = false;
+  let longLivedGracefulRestart: LongLivedGracefulRestart | undefined;
   for (const c of all) {
     switch (c.code) {
       case CapabilityCode.Multiprotocol: {
@@ -187,6 +209,9 @@ export function interpretCapabilities(all: readonly Capability[]): OpenCapabilit
       case CapabilityCode.EnhancedRouteRefresh:
         enhancedRouteRefresh = true;
         break;
+      case CapabilityCode.LongLivedGracefulRestart:
+        longLivedGracefulRestart ??= decodeLongLivedGracefulRestart(c.value);
+        break;
       default:
         break;
     }
@@ -201,6 +226,7 @@ export function interpretCapabilities(all: readonly Capability[]): OpenCapabilit
     fqdn?: { hostname: string; domain: string };
     extendedNextHop?: ExtendedNextHop[];
     enhancedRouteRefresh?: boolean;
+    longLivedGracefulRestart?: LongLivedGracefulRestart;
     all: readonly Capability[];
   } = { multiprotocol, routeRefresh, addPath, extendedMessage, all };
   if (fourOctetAs !== undefined) caps.fourOctetAs = fourOctetAs;
@@ -208,6 +234,7 @@ export function interpretCapabilities(all: readonly Capability[]): OpenCapabilit
   if (fqdn !== undefined) caps.fqdn = fqdn;
   if (extendedNextHop !== undefined) caps.extendedNextHop = extendedNextHop;
   if (enhancedRouteRefresh) caps.enhancedRouteRefresh = true;
+  if (longLivedGracefulRestart !== undefined) caps.longLivedGracefulRestart = longLivedGracefulRestart;
   return caps;
 }
 
@@ -224,6 +251,7 @@ export function capabilityList(c: Partial<OpenCapabilities>): Capability[] {
   if (c.extendedNextHop && c.extendedNextHop.length > 0) out.push({ code: CapabilityCode.ExtendedNextHop, value: encodeExtendedNextHop(c.extendedNextHop) });
   if (c.extendedMessage) out.push({ code: CapabilityCode.ExtendedMessage, value: new Uint8Array(0) });
   if (c.gracefulRestart) out.push({ code: CapabilityCode.GracefulRestart, value: encodeGracefulRestart(c.gracefulRestart) });
+  if (c.longLivedGracefulRestart) out.push({ code: CapabilityCode.LongLivedGracefulRestart, value: encodeLongLivedGracefulRestart(c.longLivedGracefulRestart) });
   if (c.fourOctetAs !== undefined) out.push({ code: CapabilityCode.FourOctetAs, value: encodeFourOctetAs(c.fourOctetAs) });
   if (c.addPath && c.addPath.length > 0) out.push({ code: CapabilityCode.AddPath, value: encodeAddPath(c.addPath) });
   if (c.fqdn) out.push({ code: CapabilityCode.Fqdn, value: encodeFqdn(c.fqdn) });

@@ -5,9 +5,10 @@
  *
  *   header.ts          RFC 4271 §4.1 message header (RFC 8654 lengths)
  *   open.ts            RFC 4271 §4.2 OPEN, RFC 9072 extended optional parameters
- *   capabilities.ts    RFC 5492 capabilities (RFC 4760, 2918, 8950, 8654, 4724, 6793, 7911, 7313, FQDN)
+ *   capabilities.ts    RFC 5492 capabilities (RFC 4760, 2918, 8950, 8654, 4724, 6793, 7911, 7313, 9494, FQDN)
  *   update.ts          RFC 4271 §4.3 UPDATE, RFC 4724 End-of-RIB
  *   attributes.ts      RFC 4271 §4.3/§5 path attributes, RFC 7606 error handling
+ *   mandatory.ts       RFC 4271 §5 well-known mandatory attributes, RFC 7606 §3(d)
  *   as-path.ts         AS_PATH / AS4_PATH (RFC 4271, RFC 6793, RFC 5065)
  *   mp-reach.ts        RFC 4760 MP_REACH_NLRI / MP_UNREACH_NLRI and next hops
  *   nlri/              NLRI per family: prefix (RFC 4271/4760), labeled (RFC 8277), vpn (RFC 4364/4659),
@@ -55,6 +56,8 @@ export {
   encodeAddPath,
   decodeGracefulRestart,
   encodeGracefulRestart,
+  decodeLongLivedGracefulRestart,
+  encodeLongLivedGracefulRestart,
   decodeFqdn,
   encodeFqdn,
   decodeExtendedNextHop,
@@ -62,6 +65,7 @@ export {
 } from './capabilities.js';
 export { decodePathAttributes, encodePathAttributes, malformedAction, attributeName, AttrFlag, ATTRIBUTE_NAMES, DEFAULT_ATTR_FLAGS } from './attributes.js';
 export type { DecodedAttributes } from './attributes.js';
+export { missingMandatoryAttributes } from './mandatory.js';
 export { decodeAsPath, encodeAsPath, asPathLength, formatAsPath } from './as-path.js';
 export { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach, nextHopsText, encodeNextHops } from './mp-reach.js';
 export type { MpDecoded } from './mp-reach.js';

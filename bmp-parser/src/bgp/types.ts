@@ -219,6 +219,8 @@ export interface OpenCapabilities {
   readonly extendedNextHop?: readonly { readonly afi: number; readonly safi: number; readonly nextHopAfi: number }[];
   /** RFC 7313 Enhanced Route Refresh (code 70); present only when advertised. */
   readonly enhancedRouteRefresh?: boolean;
+  /** RFC 9494 Long-Lived Graceful Restart (code 71): per family, flags and the Long-lived Stale Time in seconds. */
+  readonly longLivedGracefulRestart?: { readonly families: readonly { readonly afi: number; readonly safi: number; readonly flags: number; readonly staleTime: number }[] };
   /** Every capability as received, including the ones decoded above, in wire order. */
   readonly all: readonly Capability[];
 }
