@@ -76,6 +76,15 @@ export function parseAddressParam(input: string, param: string): string {
   return text.slice(0, text.indexOf('/'));
 }
 
+/**
+ * A router as records name it: a BMP router's address, or `bgp:<address>` for a neighbor of the
+ * BGP speaker (docs/bgp.md); the address part in canonical text either way.
+ */
+export function parseRouterParam(input: string, param = 'router'): string {
+  const s = input.trim();
+  return /^bgp:/i.test(s) ? `bgp:${parseAddressParam(s.slice(4), param)}` : parseAddressParam(s, param);
+}
+
 /** An AS number: "65001", "AS65001" or asdot "1.10" (RFC 5396); 0..4294967295. */
 export function parseAsnParam(input: string, param = 'origin_as'): number {
   const s = input.trim();
@@ -207,7 +216,7 @@ export interface RouteFilterQuery {
  */
 export function routeFilters(q: RouteFilterQuery, params: Record<string, unknown>, where: string[]): void {
   if (q.router !== undefined) {
-    params['router'] = parseAddressParam(q.router, 'router');
+    params['router'] = parseRouterParam(q.router, 'router');
     where.push('router = {router:String}');
   }
   if (q.peer !== undefined) {

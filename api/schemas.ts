@@ -296,7 +296,7 @@ export const SHARED_SCHEMAS = [
 export const textParam = (description: string, maxLength = 100): Record<string, unknown> => ({ type: 'string', maxLength, description });
 
 export const Q = {
-  router: textParam('router address (its BMP source address)', 64),
+  router: textParam('router: its BMP source address, or bgp:<address> for a BGP neighbor', 68),
   peer: textParam('peer address', 64),
   view: { type: 'string', enum: ['adj-in-pre', 'adj-in-post', 'loc-rib', 'adj-out-pre', 'adj-out-post'], description: 'RIB view' },
   afi_safi: { type: 'string', pattern: '^[a-z0-9]{1,12}(-[a-z0-9]{1,12}){0,3}$', maxLength: 40, description: 'AFI/SAFI name as in `ribwatch decode --summary` (ipv4-unicast, ipv6-unicast, ipv4-vpn, ...)' },

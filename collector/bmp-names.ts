@@ -52,19 +52,8 @@ export function statName(type: number): string {
   return STAT_NAMES[type] ?? `type-${type}`;
 }
 
-/** Peer Down reasons (RFC 7854 §4.9, RFC 9069 §5.3 for 6). */
-const PEER_DOWN_REASONS: Readonly<Record<number, string>> = {
-  1: 'local-notification',
-  2: 'local-no-notification',
-  3: 'remote-notification',
-  4: 'remote-no-notification',
-  5: 'peer-deconfigured',
-  6: 'local-system-closed',
-};
-
-export function peerDownReasonName(reason: number): string {
-  return PEER_DOWN_REASONS[reason] ?? `reason-${reason}`;
-}
+// Peer Down reason names are record vocabulary, shared with the BGP feed.
+export { peerDownReasonName } from '../records/peer-down-reasons.js';
 
 /** Termination reasons (RFC 7854 §4.5, TLV type 1). */
 const TERMINATION_REASONS: Readonly<Record<number, string>> = {

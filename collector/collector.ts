@@ -11,6 +11,7 @@ import type { Logger } from '../telemetry/log.js';
 import { anyCidrContains, canonicalAddress } from '../net/addresses.js';
 import type { Cidr, HostPort } from '../net/addresses.js';
 import type { RecordSink } from '../records/sink.js';
+import { RefusalLog } from '../telemetry/refusal-log.js';
 import type { CollectorMetrics } from './metrics.js';
 import { RouterSession } from './session.js';
 import type { RawBmpTap } from './session.js';
@@ -43,18 +44,16 @@ export function collectorOptions(c: Config['collector'], deps: Pick<CollectorOpt
   };
 }
 
-/** Refusals are logged at most once a minute per source, so a scanner cannot flood the log. */
-const REFUSAL_LOG_INTERVAL_MS = 60_000;
-
 export class BmpCollector {
   private readonly server: Server;
   readonly sessions = new Set<RouterSession>();
-  private readonly refusalLogged = new Map<string, number>();
+  private readonly refusals: RefusalLog;
   private readonly clock: () => number;
   private stopping = false;
 
   constructor(private readonly opts: CollectorOptions) {
     this.clock = opts.clock ?? Date.now;
+    this.refusals = new RefusalLog(opts.log, 'refused a BMP connection', this.clock);
     this.server = createServer({ pauseOnConnect: false, noDelay: true }, (socket) => this.accept(socket));
     this.server.on('error', (err) => opts.log.error({ err }, 'BMP listener error'));
   }
@@ -94,7 +93,7 @@ export class BmpCollector {
     else if (this.sessions.size >= this.opts.maxSessions) refusal = `collector.maxSessions (${this.opts.maxSessions}) reached`;
     if (refusal !== undefined) {
       metrics.sessionsTotal.labels('refused').inc();
-      this.logRefusal(remote, socket.remotePort ?? 0, refusal);
+      this.refusals.refused(remote, socket.remotePort ?? 0, refusal);
       socket.destroy();
       return;
     }
@@ -114,12 +113,4 @@ export class BmpCollector {
     session.start();
   }
 
-  private logRefusal(remote: string, port: number, reason: string): void {
-    const now = this.clock();
-    const last = this.refusalLogged.get(remote);
-    if (last !== undefined && now - last < REFUSAL_LOG_INTERVAL_MS) return;
-    if (this.refusalLogged.size >= 1024) this.refusalLogged.clear();
-    this.refusalLogged.set(remote, now);
-    this.opts.log.warn({ remote, remote_port: port, reason }, 'refused a BMP connection');
-  }
 }

@@ -15,7 +15,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
+import { isIPv4 } from 'node:net';
+import { LineCounter, isMap, isScalar, isSeq, parse as parseYaml, parseDocument, stringify } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { formatHostPort, parseCidr, parseHostPort } from '../net/addresses.js';
 import type { Cidr, HostPort } from '../net/addresses.js';
@@ -266,6 +267,122 @@ const apiTokenList: ConfigKind<readonly ApiTokenEntry[]> = {
   toYaml: (v) => v.map((e) => ({ name: e.name, scope: e.scope, sha256: e.sha256 })),
 };
 
+/** A neighbor's expected AS: any, one, or an inclusive range. */
+export type BgpPeerAs = { readonly kind: 'any' } | { readonly kind: 'range'; readonly min: number; readonly max: number };
+
+/** One `bgp.neighbors` entry: who may peer with the BGP speaker, and how. */
+export interface BgpNeighborConfig {
+  /** The neighbor's address, or a network of them (a passive neighbor only). */
+  readonly address: Cidr;
+  readonly asn: BgpPeerAs;
+  /** Our AS towards this neighbor; null: bgp.asn. */
+  readonly localAsn: number | null;
+  /** Hold time we offer this neighbor; null: bgp.holdTime. */
+  readonly holdTime: number | null;
+  /** true (default): wait for the neighbor to connect; false: also connect out to address:port. */
+  readonly passive: boolean;
+  readonly port: number;
+  /** Most prefixes accepted from it (all families) before Cease/1 (RFC 4486); null: bgp.maxPrefixes. */
+  readonly maxPrefixes: number | null;
+  readonly description: string;
+}
+
+const MAX_ASN = 4294967295;
+
+function parseAsnText(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 && n <= MAX_ASN ? n : undefined;
+}
+
+function parsePeerAs(v: unknown): BgpPeerAs | string {
+  if (v === 'any') return { kind: 'any' };
+  const one = parseAsnText(v);
+  if (one !== undefined) return { kind: 'range', min: one, max: one };
+  const m = typeof v === 'string' ? /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(v) : null;
+  const lo = parseAsnText(m?.[1]);
+  const hi = parseAsnText(m?.[2]);
+  if (lo !== undefined && hi !== undefined && lo <= hi) return { kind: 'range', min: lo, max: hi };
+  return `asn must be "any", an AS number or a range "64512-65534", not ${JSON.stringify(v)}`;
+}
+
+const NEIGHBOR_KEYS = new Set(['address', 'asn', 'localAsn', 'holdTime', 'passive', 'port', 'maxPrefixes', 'description']);
+
+function parseNeighbor(item: unknown, i: number): BgpNeighborConfig | string {
+  const at = `neighbor ${i + 1}`;
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return `${at}: expected a mapping such as {address: 10.0.0.0/24, asn: 64512}`;
+  const o = item as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => !NEIGHBOR_KEYS.has(k));
+  if (unknown.length > 0) return `${at}: unknown key ${unknown.join(', ')} (known: ${[...NEIGHBOR_KEYS].join(', ')})`;
+  const address = typeof o['address'] === 'string' ? parseCidr(o['address'].trim()) : 'address is required (an IP address or a network)';
+  if (typeof address === 'string') return `${at}: ${address}`;
+  if (o['asn'] === undefined) return `${at}: asn is required ("any", an AS number or a range)`;
+  const asn = parsePeerAs(o['asn']);
+  if (typeof asn === 'string') return `${at}: ${asn}`;
+  const localAsn = o['localAsn'] === undefined ? null : parseAsnText(o['localAsn']);
+  if (localAsn === undefined || localAsn === 0) return `${at}: localAsn must be an AS number 1..${MAX_ASN}`;
+  const hold = o['holdTime'];
+  const holdTime = hold === undefined ? null : typeof hold === 'number' && Number.isInteger(hold) && (hold === 0 || (hold >= 3 && hold <= 65535)) ? hold : undefined;
+  if (holdTime === undefined) return `${at}: holdTime must be 0 or 3..65535 seconds (RFC 4271 §4.2)`;
+  const passive = o['passive'] === undefined ? true : o['passive'];
+  if (typeof passive !== 'boolean') return `${at}: passive must be true or false`;
+  const port = o['port'] === undefined ? 179 : o['port'];
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return `${at}: port must be 1..65535`;
+  const maxP = o['maxPrefixes'];
+  const maxPrefixes = maxP === undefined ? null : typeof maxP === 'number' && Number.isSafeInteger(maxP) && maxP >= 0 ? maxP : undefined;
+  if (maxPrefixes === undefined) return `${at}: maxPrefixes must be an integer ≥ 0 (0: no limit)`;
+  const description = o['description'] === undefined ? '' : o['description'];
+  if (typeof description !== 'string') return `${at}: description must be a string`;
+  const host = address.length === (address.family === 4 ? 32 : 128);
+  if (!passive && !host) return `${at}: an active neighbor (passive: false) needs one address, not the network ${address.text}`;
+  return { address, asn, localAsn, holdTime, passive, port, maxPrefixes, description };
+}
+
+/** YAML: a list of neighbor mappings; env: the same list as YAML/JSON flow text. */
+const bgpNeighborList: ConfigKind<readonly BgpNeighborConfig[]> = {
+  type: 'list of {address, asn, localAsn?, holdTime?, passive?, port?, maxPrefixes?, description?} (env: YAML flow)',
+  fromYaml: (raw) => {
+    if (raw === null) return good([]);
+    if (!Array.isArray(raw)) return bad('a list of neighbors such as [{address: 10.0.0.0/24, asn: any}]');
+    const out: BgpNeighborConfig[] = [];
+    for (const [i, item] of (raw as unknown[]).entries()) {
+      const n = parseNeighbor(item, i);
+      if (typeof n === 'string') return bad(`a list of neighbors; ${n}`);
+      out.push(n);
+    }
+    return good(out);
+  },
+  fromText: (t) => {
+    if (t.trim() === '') return good([]);
+    try {
+      return bgpNeighborList.fromYaml(parseYaml(t));
+    } catch {
+      return bad('a YAML flow list such as [{address: 10.0.0.0/24, asn: any}]');
+    }
+  },
+  toYaml: (v) =>
+    v.map((n) => ({
+      address: n.address.text,
+      asn: n.asn.kind === 'any' ? 'any' : n.asn.min === n.asn.max ? n.asn.min : `${n.asn.min}-${n.asn.max}`,
+      ...(n.localAsn !== null && { localAsn: n.localAsn }),
+      ...(n.holdTime !== null && { holdTime: n.holdTime }),
+      ...(!n.passive && { passive: false }),
+      ...(n.port !== 179 && { port: n.port }),
+      ...(n.maxPrefixes !== null && { maxPrefixes: n.maxPrefixes }),
+      ...(n.description !== '' && { description: n.description }),
+    })),
+};
+
+/** "" or an IPv4 address (a BGP Identifier, RFC 4271 §4.2). */
+const optionalIPv4: ConfigKind<string> = {
+  type: 'IPv4 address, or ""',
+  fromYaml: (raw) => (raw === null || raw === '' ? good('') : typeof raw === 'string' ? optionalIPv4.fromText(raw) : bad('an IPv4 address')),
+  fromText: (t) => {
+    const v = t.trim();
+    return v === '' || (isIPv4(v) && v !== '0.0.0.0') ? good(v) : bad('an IPv4 address other than 0.0.0.0');
+  },
+  toYaml: (v) => v,
+};
+
 // ---- the schema ----------------------------------------------------------------------------
 
 const MiB = 1024 * 1024;
@@ -295,6 +412,26 @@ export const configSchema = {
       'A (re-)dump ends at End-of-RIB, or after this many seconds without route records from that peer (routers that never send End-of-RIB).',
     ),
     metricsListen: key(optionalHostPort, { host: '127.0.0.1', port: 9108 }, 'Address of the Prometheus /metrics endpoint; "" disables it.'),
+  },
+  bgp: {
+    listen: key(
+      optionalHostPort,
+      null,
+      'Where the receive-only BGP speaker listens for neighbors (e.g. "127.0.0.1:1179"; port 179 needs CAP_NET_BIND_SERVICE); "" is off. `ribwatch run` and `ribwatch collector` start it when set (docs/bgp.md).',
+    ),
+    asn: key(integer(0, MAX_ASN, 'an AS number 1..4294967295'), 0, 'Our AS number in the OPEN (4-octet capable); required when bgp.listen is set (a neighbor\'s localAsn overrides it).'),
+    routerId: key(optionalIPv4, '', 'Our BGP Identifier; "" takes bgp.listen\'s address when it is a specific IPv4 address.'),
+    holdTime: key(integer(0, 65535, 'an integer 0 or 3..65535'), 90, 'Hold time we offer (RFC 4271 §4.2); the session uses the smaller of ours and the neighbor\'s, keepalives every third of it.'),
+    connectRetrySeconds: key(integer(1, 3600, 'an integer from 1 to 3600'), 30, 'How long an active neighbor (passive: false) waits between connection attempts (RFC 4271 ConnectRetryTimer).'),
+    maxPrefixes: key(integer(0, Number.MAX_SAFE_INTEGER, 'an integer ≥ 0'), 0, 'Default most prefixes a neighbor may send (all families) before the session is closed with Cease / Maximum Number of Prefixes Reached; 0 is no limit.'),
+    maxSessions: key(integer(1, 100_000, 'a positive integer'), 256, 'Most BGP sessions at once; further connections are refused and logged.'),
+    maxStaleSeconds: key(
+      integer(0, 16_777_215, 'an integer from 0 to 16777215'),
+      3600,
+      'Upper bound on how long a graceful-restart neighbor\'s routes are kept as stale after its session drops (its restart time, plus the long-lived stale time with LLGR); 0 withdraws them at once.',
+    ),
+    dumpQuietSeconds: key(integer(1, 86_400, 'a positive integer'), 10, 'A neighbor\'s initial table ends at its End-of-RIB, or after this many seconds without an UPDATE.'),
+    neighbors: key(bgpNeighborList, [], 'Who may peer: address (or a network, passive only), expected asn ("any", N, or "N-M"), and optionally localAsn, holdTime, passive (default true), port (179), maxPrefixes, description; anyone else is refused.'),
   },
   output: {
     ndjson: key(nonEmptyString('a file path, or "-" for stdout'), '-', 'Where records go as NDJSON when no bus is configured: "-" is stdout, anything else a file (appended).'),

@@ -33,6 +33,8 @@ export class RouteRecordObject implements RouteRecord {
   readonly announced: readonly RoutePrefix[];
   readonly withdrawn: readonly RoutePrefix[];
   readonly dump: boolean;
+  /** Only on records of a BGP feed (bgp/); a BMP record has no `feed` key at all. */
+  readonly feed?: 'bgp';
 
   constructor(
     router: string,
@@ -47,6 +49,7 @@ export class RouteRecordObject implements RouteRecord {
     announced: readonly RoutePrefix[],
     withdrawn: readonly RoutePrefix[],
     dump: boolean,
+    feed?: 'bgp',
   ) {
     this.v = 1;
     this.type = 'route';
@@ -62,6 +65,7 @@ export class RouteRecordObject implements RouteRecord {
     this.announced = announced;
     this.withdrawn = withdrawn;
     this.dump = dump;
+    if (feed !== undefined) this.feed = feed;
   }
 }
 
@@ -129,7 +133,7 @@ function routeJson(r: RouteRecordObject): string {
   }
   return (
     `${headText}${r.seq}${midJson(r)}${r.attributes === null ? 'null' : attributesJson(r.attributes)},"announced":${prefixesJson(r.announced)}` +
-    `,"withdrawn":${prefixesJson(r.withdrawn)},"dump":${r.dump}}`
+    `,"withdrawn":${prefixesJson(r.withdrawn)},"dump":${r.dump}${r.feed === undefined ? '' : `,"feed":"${r.feed}"`}}`
   );
 }
 

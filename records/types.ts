@@ -34,6 +34,11 @@ interface Base {
   readonly seq: number;
   /** Arrival time at the collector, RFC 3339 UTC. */
   readonly time: string;
+  /**
+   * `"bgp"` on every record of a BGP neighbor feeding ribwatch's BGP speaker (bgp/), whose
+   * `router` is then `bgp:<neighbor address>`; absent on BMP records (docs/records.md, "BGP feeds").
+   */
+  readonly feed?: 'bgp';
 }
 
 /** A BMP TCP session was accepted from the router. */

@@ -6,7 +6,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { iso } from '../context.js';
-import { decodeCursor, encodeCursor, parseAddressParam } from '../parse.js';
+import { decodeCursor, encodeCursor, parseRouterParam } from '../parse.js';
 import { Q, withErrors } from '../schemas.js';
 
 interface CountRow {
@@ -36,7 +36,7 @@ export const analysisRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, 
       const params: Record<string, unknown> = {};
       let where = "rib IN ('adj-in-post', 'adj-in-pre')";
       if (q.router !== undefined) {
-        params['router'] = parseAddressParam(q.router, 'router');
+        params['router'] = parseRouterParam(q.router, 'router');
         where += ' AND router = {router:String}';
       }
       if (!inv) return { limits: [], next: null };

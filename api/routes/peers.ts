@@ -11,7 +11,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { iso } from '../context.js';
-import { decodeCursor, encodeCursor, parseAddressParam } from '../parse.js';
+import { decodeCursor, encodeCursor, parseAddressParam, parseRouterParam } from '../parse.js';
 import { Q, withErrors } from '../schemas.js';
 import { routerStates } from './routers.js';
 
@@ -72,7 +72,7 @@ export const peerRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, { ct
       const params: Record<string, unknown> = { lim: q.limit + 1 };
       const filters: string[] = [];
       if (q.router !== undefined) {
-        params['router'] = parseAddressParam(q.router, 'router');
+        params['router'] = parseRouterParam(q.router, 'router');
         filters.push('router = {router:String}');
       }
       if (q.peer !== undefined) {

@@ -6,7 +6,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { iso } from '../context.js';
-import { decodeCursor, encodeCursor, parseAddressParam } from '../parse.js';
+import { decodeCursor, encodeCursor, parseRouterParam } from '../parse.js';
 import { Q, withErrors } from '../schemas.js';
 
 export interface RouterStateRow {
@@ -77,7 +77,7 @@ export const routerRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, { 
       const where: string[] = ['router > {after:String}'];
       if (q.cursor !== undefined) params['after'] = decodeCursor(q.cursor, 'routers', ['s'])[0];
       if (q.router !== undefined) {
-        params['router'] = parseAddressParam(q.router, 'router');
+        params['router'] = parseRouterParam(q.router, 'router');
         where.push('router = {router:String}');
       }
       const rows = await ctx.query<RouterStateRow>(`${STATE_SQL} WHERE ${where.join(' AND ')} GROUP BY router ORDER BY router LIMIT {lim:UInt32}`, params);

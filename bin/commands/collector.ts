@@ -4,6 +4,8 @@
  * no new connections, every session ends with router_down cause "shutdown", the sink is flushed,
  * exit 0. A second signal exits at once.
  */
+import { bgpEnabled, start as startBgp } from '../../bgp/index.js';
+import type { RunningBgp } from '../../bgp/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { BmpCollector, collectorOptions } from '../../collector/collector.js';
@@ -117,11 +119,15 @@ export const command: Command = {
     const raw = bus?.kind === 'kafka' && config.bus.openbmpRawTopic !== '' ? (bus as KafkaBus).rawProducer({ onError: (err, context) => log.error({ err: err.message, context }, 'Kafka raw producer: retrying') }) : undefined;
     const collector = new BmpCollector(collectorOptions(config.collector, { sink, log, metrics, ...(raw !== undefined ? { raw } : {}) }));
     let metricsServer: MetricsServer | undefined;
+    let bgp: RunningBgp | undefined;
     try {
       const bound = await collector.start();
+      // The BGP speaker (bgp.listen, or active neighbors) publishes on the same sink.
+      if (bgpEnabled(config.bgp)) bgp = await startBgp({ sink, log, registry }, config.bgp);
       if (config.collector.metricsListen !== null) metricsServer = await startMetricsServer(registry, config.collector.metricsListen);
       const where = [
         `listening for BMP on ${formatHostPort(bound)}`,
+        ...(bgp !== undefined ? [bgp.bound !== null ? `for BGP on ${formatHostPort(bgp.bound)} (AS ${config.bgp.asn})` : 'BGP to active neighbors only'] : []),
         `records to ${output}`,
         metricsServer ? `metrics on http://${formatHostPort(metricsServer.address)}/metrics` : 'metrics off',
       ].join('; ');
@@ -130,6 +136,7 @@ export const command: Command = {
       log.info({ listen: formatHostPort(bound), output, metrics: metricsServer ? formatHostPort(metricsServer.address) : null }, 'collector started');
     } catch (err) {
       io.stderr.write(`ribwatch collector: ${err instanceof Error ? err.message : String(err)}\n`);
+      await bgp?.stop().catch(() => {});
       await collector.stop().catch(() => {});
       await sink.close();
       await bus?.close();
@@ -140,6 +147,7 @@ export const command: Command = {
     // grace period (Kubernetes gives 30 s): flush for at most SHUTDOWN_FLUSH_MS, then give up.
     const flushed = await Promise.race([
       (async () => {
+        await bgp?.stop();
         await collector.stop('shutdown');
         await sink.close();
         await bus?.close();

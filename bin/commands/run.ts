@@ -16,6 +16,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { bgpEnabled, start as startBgp } from '../../bgp/index.js';
+import type { RunningBgp } from '../../bgp/index.js';
 import { BmpCollector, collectorOptions } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
 import { startApi } from '../../api/index.js';
@@ -129,6 +131,18 @@ export function startBanner(o: {
   return `${lines.join('\n')}\n`;
 }
 
+/** What the BGP speaker adds to the banner: where neighbors connect, and who may. */
+export function bgpBanner(bgp: RunningBgp, config: Config): string[] {
+  const b = config.bgp;
+  const who = b.neighbors.map((n) => `${n.address.text} AS ${n.asn.kind === 'any' ? 'any' : n.asn.min === n.asn.max ? n.asn.min : `${n.asn.min}-${n.asn.max}`}${n.passive ? '' : ' (active)'}`).join(', ');
+  const where = bgp.bound === null ? 'not listening (active neighbors only)' : `listening on ${formatHostPort(bgp.bound)}`;
+  const target = bgp.bound === null || bgp.bound.host === '0.0.0.0' || bgp.bound.host === '::' ? '<this host\'s address>' : bgp.bound.host;
+  return [
+    `  BGP      ${where}, AS ${b.asn}, receive only; neighbors ${who} (bgp.neighbors)`,
+    ...(bgp.bound !== null ? [`           FRR: router bgp <ASN> / neighbor ${target} remote-as ${b.asn} / neighbor ${target} port ${bgp.bound.port}`] : []),
+  ];
+}
+
 /** What `run --demo` adds to the banner. */
 export function demoBanner(apiUrl: string, store: Store, file: string | undefined): string[] {
   const sql = ['npx ribwatch sql', ...(file !== undefined ? [`--config ${shellWord(file)}`] : []), ...(store.kind === 'embedded' ? [`--data ${shellWord(store.where)}`] : []), '"SELECT kind, severity, status, summary FROM alerts FINAL"'].join(' ');
@@ -187,6 +201,7 @@ export const command: Command = {
     let writer: RunningWriter | undefined;
     let producer: BusProducer | undefined;
     let collector: BmpCollector | undefined;
+    let bgp: RunningBgp | undefined;
     let metricsServer: MetricsServer | undefined;
     let api: RunningApi | undefined;
     let generatedToken: string | undefined;
@@ -202,6 +217,7 @@ export const command: Command = {
       producer = bus.producer({ onError: (err, context) => log.error({ err: err.message, context }, 'bus producer error') });
       collector = new BmpCollector(collectorOptions(config.collector, { sink: producer, log, metrics }));
       const bound = await collector.start();
+      if (bgpEnabled(config.bgp)) bgp = await startBgp({ sink: producer, log, registry }, config.bgp);
       if (config.collector.metricsListen !== null) metricsServer = await startMetricsServer(registry, config.collector.metricsListen);
       api = await startApi({
         store,
@@ -216,7 +232,7 @@ export const command: Command = {
         const m = err instanceof Error ? err.message : String(err);
         throw new Error(/^api[.:]/.test(m) ? m : `api.listen ${formatHostPort(config.api.listen)}: ${m}`);
       });
-      const extra = analyzer.describe().map((l) => `  ${l}`);
+      const extra = [...(bgp !== undefined ? bgpBanner(bgp, config) : []), ...analyzer.describe().map((l) => `  ${l}`)];
       if (values.demo === true) {
         const host = bound.host === '0.0.0.0' || bound.host === '::' ? '127.0.0.1' : bound.host;
         demo = startDemoFabric({ bmp: { host, port: bound.port }, log: log.child({ component: 'demo' }) });
@@ -227,6 +243,7 @@ export const command: Command = {
     } catch (err) {
       await demo?.stop().catch(() => undefined);
       await api?.close().catch(() => undefined);
+      await bgp?.stop().catch(() => undefined);
       await collector?.stop().catch(() => undefined);
       await writer?.stop().catch(() => undefined);
       await analyzer?.stop(0).catch(() => undefined);
@@ -239,6 +256,7 @@ export const command: Command = {
     await waitForSignal(log);
     await demo?.stop();
     // Routers first: no new records, every session ends with router_down "shutdown".
+    await bgp?.stop();
     await collector.stop('shutdown');
     // Then the writer stores what is on the bus (the group commits and the bus trims behind it).
     const deadline = Date.now() + DRAIN_MS;

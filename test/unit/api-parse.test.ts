@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../api/errors.js';
-import { checkRange, decodeCursor, encodeCursor, parseAddressParam, parseAsnParam, parseCommunityParam, parseDurationParam, parsePrefixParam, parseTimeParam } from '../../api/parse.js';
+import { checkRange, decodeCursor, encodeCursor, parseAddressParam, parseAsnParam, parseCommunityParam, parseDurationParam, parsePrefixParam, parseRouterParam, parseTimeParam } from '../../api/parse.js';
 import { coveringPrefixes, moreSpecificScan } from '../../api/routes/rib.js';
 
 function rejects(fn: () => unknown, code: string, message: RegExp): void {
@@ -113,4 +113,11 @@ void test('more-specific scans start from the fixed leading text and check the e
   assert.equal(moreSpecificScan(parsePrefixParam('2001:0:5::/48').key).textPrefix, '2001:');
   rejects(() => moreSpecificScan(parsePrefixParam('0.0.0.0/0').key), 'RW_API_PREFIX_TOO_SHORT', /\/8 or longer/);
   rejects(() => moreSpecificScan(parsePrefixParam('::/0').key), 'RW_API_PREFIX_TOO_SHORT', /\/16 or longer/);
+});
+
+test('a router is a BMP address or bgp:<address> for a BGP neighbor, the address canonical either way', () => {
+  assert.equal(parseRouterParam('10.0.0.1'), '10.0.0.1');
+  assert.equal(parseRouterParam('bgp:127.0.0.1'), 'bgp:127.0.0.1');
+  assert.equal(parseRouterParam('BGP:2001:DB8:0::7'), 'bgp:2001:db8::7');
+  assert.throws(() => parseRouterParam('bgp:leaf1'), (e: unknown) => e instanceof ApiError && e.code === 'RW_API_BAD_ADDRESS');
 });

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DumpTracker } from '../../collector/dump-tracker.js';
+import { DumpTracker } from '../../records/dump-tracker.js';
 
 const QUIET = 10_000;
 

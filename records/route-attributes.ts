@@ -8,7 +8,7 @@
  */
 import { effectiveAggregator, effectiveAsPath, formatCommunity, formatExtendedCommunity, formatLargeCommunity } from '@ribwatch/bmp-parser';
 import type { AsPathSegment, PathAttributes, RawAttribute } from '@ribwatch/bmp-parser';
-import type { RouteAttributes } from '../records/types.js';
+import type { RouteAttributes } from './types.js';
 
 const ORIGINS = ['igp', 'egp', 'incomplete'] as const;
 
