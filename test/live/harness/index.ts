@@ -8,3 +8,4 @@ export * from './fabric.js';
 export * from './bmp-capture.js';
 export * from './bmp-view.js';
 export * from './collector.js';
+export * from './kube.js';
