@@ -12,21 +12,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BusRecord, PeerDownRecord, PeerUpRecord, RouteRecord } from '../../records/types.js';
+import { bgpTable } from './bgp-records.js';
 import { CollectorProcess, FrrRouter, GobgpNode, Lab, freePort, freePorts, skipUnlessLive, waitFor } from './harness/index.js';
 
 const skip = skipUnlessLive();
 const OUR_AS = 65099;
 
-/** Replays route records of one router into prefix|path_id → the record that announced it, per AFI/SAFI. */
-export function bgpTable(records: readonly BusRecord[], router: string, afiSafi: string): Map<string, RouteRecord> {
-  const m = new Map<string, RouteRecord>();
-  for (const r of records) {
-    if (r.type !== 'route' || r.router !== router || r.afi_safi !== afiSafi) continue;
-    for (const p of r.withdrawn) m.delete(`${p.prefix}|${p.path_id ?? ''}`);
-    for (const p of r.announced) m.set(`${p.prefix}|${p.path_id ?? ''}`, r);
-  }
-  return m;
-}
 const prefixesOf = (m: Map<string, RouteRecord>): string[] => [...new Set([...m.keys()].map((k) => k.split('|')[0]!))].sort();
 
 void describe('FRR and GoBGP peering with ribwatch over BGP (`ribwatch collector`, bgp.listen)', { skip, timeout: 120_000 }, () => {

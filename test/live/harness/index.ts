@@ -9,3 +9,5 @@ export * from './bmp-capture.js';
 export * from './bmp-view.js';
 export * from './collector.js';
 export * from './kube.js';
+export * from './bird.js';
+export * from './exabgp.js';
