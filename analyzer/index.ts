@@ -15,6 +15,7 @@ import type { Config } from '../config/config.js';
 import { Inventory, InventoryError, watchInventory } from '../inventory/inventory.js';
 import type { InventoryWatcher } from '../inventory/inventory.js';
 import type { Logger } from '../telemetry/log.js';
+import type { RunningRole } from '../lifecycle/role.js';
 import { StartupError } from '../lifecycle/startup.js';
 import type { Store } from '../store/index.js';
 import { startAlerting } from './alerts/run.js';
@@ -43,7 +44,7 @@ export interface StartAnalyzerOptions {
   readonly group?: string;
 }
 
-export interface RunningAnalyzer {
+export interface RunningAnalyzer extends RunningRole {
   readonly pipeline: AnalyzerPipeline;
   readonly alerting: Alerting;
   readonly audits: RunningAudits | undefined;
@@ -169,4 +170,12 @@ export function describeAnalyzer(config: Config, alerting: Pick<Alerting, 'notif
     lines.push(`audits    ${parts.length > 0 ? parts.join(', ') : 'none scheduled'} (UTC)`);
   }
   return lines;
+}
+
+export type AnalyzerDeps = Pick<StartAnalyzerOptions, 'bus' | 'store' | 'log' | 'registry' | 'env'>;
+export type AnalyzerStartOptions = Pick<StartAnalyzerOptions, 'config' | 'inventory' | 'inventoryLabel' | 'group'>;
+
+/** The role's entry: detectors, alert lifecycle and audits on `deps.bus`, alerts kept in `deps.store`. */
+export function start(deps: AnalyzerDeps, options: AnalyzerStartOptions): Promise<RunningAnalyzer> {
+  return startAnalyzer({ ...deps, ...options });
 }

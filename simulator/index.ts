@@ -185,3 +185,12 @@ export function startDemoFabric(opts: DemoFabricOptions): DemoFabric {
     },
   };
 }
+
+/** The role's entry: the demo fabric dialling `options.bmp`. */
+export function start(deps: { readonly log?: DemoLog }, options: Omit<DemoFabricOptions, 'log'>): Promise<DemoFabric> {
+  try {
+    return Promise.resolve(startDemoFabric({ ...options, ...(deps.log && { log: deps.log }) }));
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}

@@ -4,9 +4,14 @@
  * snapshots). The bus commits a batch's offsets only after `Writer.handle` resolved; a failed
  * insert throws, and the bus delivers the same batch again.
  */
+import type { Registry } from 'prom-client';
 import type { Bus, BusConsumer } from '../bus/index.js';
+import type { Config } from '../config/config.js';
+import type { RunningRole } from '../lifecycle/role.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Store } from '../store/index.js';
+import { registerWriterMetrics } from './metrics.js';
+import { writerOptions } from './options.js';
 import { Writer } from './writer.js';
 import type { WriterOptions } from './writer.js';
 
@@ -25,7 +30,7 @@ export interface StartWriterOptions extends Omit<WriterOptions, 'store'> {
   readonly log?: Logger;
 }
 
-export interface RunningWriter {
+export interface RunningWriter extends RunningRole {
   readonly writer: Writer;
   /** Stops consuming (the gathered batch is written and committed), then runs a last tick. */
   stop(): Promise<void>;
@@ -53,4 +58,19 @@ export async function startWriter(bus: Bus, store: Store, o: StartWriterOptions 
       await consumer.stop();
     },
   };
+}
+
+export interface WriterDeps {
+  readonly bus: Bus;
+  readonly store: Store;
+  readonly log?: Logger;
+  /** The writer's metrics are registered here when given. */
+  readonly registry?: Registry;
+}
+
+/** The role's entry: the writer of `writer.*` on `deps.bus` into `deps.store`. */
+export async function start(deps: WriterDeps, options: Config['writer']): Promise<RunningWriter> {
+  const running = await startWriter(deps.bus, deps.store, { ...writerOptions(options), ...(deps.log && { log: deps.log }) });
+  if (deps.registry) registerWriterMetrics(deps.registry, running.writer);
+  return running;
 }

@@ -9,19 +9,10 @@
  * table, migration 0010); a store with pending migrations is refused with that advice.
  */
 import { parseArgs } from 'node:util';
-import { startAnalyzer } from '../../analyzer/index.js';
-import type { RunningAnalyzer } from '../../analyzer/index.js';
-import type { Bus } from '../../bus/index.js';
-import { createLogger } from '../../telemetry/log.js';
-import { createRegistry, startMetricsServer } from '../../telemetry/metrics.js';
-import type { MetricsServer } from '../../telemetry/metrics.js';
-import { formatHostPort } from '../../net/addresses.js';
-import { connectKafka, kafkaOptions } from '../setup/bus.js';
-import { StartupError } from '../../lifecycle/startup.js';
-import type { Store } from '../../store/index.js';
+import { start } from '../../analyzer/index.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
-import { configFile, loadRoleConfig, openMigratedStore, requireKafka, startupFailed, waitForSignal } from './role-setup.js';
+import { configFile, loadRoleConfig, serveConsumerRole } from './role-setup.js';
 
 const USAGE = `usage: ribwatch analyzer [--config FILE] [--inventory FILE]
 
@@ -53,47 +44,22 @@ export const command: Command = {
     const file = configFile(values.config);
     const config = loadRoleConfig('analyzer', io, file, values.inventory !== undefined ? { 'analyzer.inventory': values.inventory } : {});
     if (typeof config === 'number') return config;
-    const notKafka = requireKafka('analyzer', config, file, io);
-    if (notKafka !== undefined) return notKafka;
-    const log = createLogger({ level: config.log.level });
-    const registry = createRegistry();
-    let store: Store | undefined;
-    let bus: Bus | undefined;
-    let analyzer: RunningAnalyzer | undefined;
-    let metricsServer: MetricsServer | undefined;
-    try {
-      const busOpts = kafkaOptions(config.bus, log);
-      store = await openMigratedStore(config, file);
-      bus = await connectKafka(busOpts);
-      analyzer = await startAnalyzer({ bus, store, config, log, registry, env: process.env });
-      if (config.analyzer.metricsListen !== null) {
-        const listen = config.analyzer.metricsListen;
-        metricsServer = await startMetricsServer(registry, listen).catch((err: unknown) => {
-          throw new StartupError(`analyzer.metricsListen ${formatHostPort(listen)}: ${err instanceof Error ? err.message : String(err)}`);
-        });
-      }
-    } catch (err) {
-      await analyzer?.stop(0).catch(() => undefined);
-      await bus?.close().catch(() => undefined);
-      await store?.close().catch(() => undefined);
-      return startupFailed('analyzer', io, err);
-    }
-    const metricsText = metricsServer ? `; metrics on http://${formatHostPort(metricsServer.address)}/metrics` : '';
-    io.stdout.write(
-      `ribwatch analyzer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.analyzer.group}; alerts in ${store.where} (database ${store.database})${metricsText}\n${analyzer
-        .describe()
-        .map((l) => `  ${l}\n`)
-        .join('')}`,
-    );
-
-    await waitForSignal(log);
-    await analyzer.stop();
-    await bus.close();
-    await metricsServer?.close();
-    await store.close();
-    const s = analyzer.pipeline.stats;
-    log.info({ batches: s.batches, records: s.records, observations: s.observations, detector_errors: s.errors }, 'analyzer stopped');
-    log.flush();
-    return 0;
+    return serveConsumerRole({
+      command: 'analyzer',
+      io,
+      file,
+      config,
+      metrics: { listen: config.analyzer.metricsListen, key: 'analyzer.metricsListen' },
+      start: ({ bus, store, log, registry }) => start({ bus, store, log, registry, env: process.env }, { config }),
+      banner: (analyzer, { bus, store }, metricsText) =>
+        `ribwatch analyzer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.analyzer.group}; alerts in ${store.where} (database ${store.database})${metricsText}\n${analyzer
+          .describe()
+          .map((l) => `  ${l}\n`)
+          .join('')}`,
+      stopped: (analyzer, log) => {
+        const s = analyzer.pipeline.stats;
+        log.info({ batches: s.batches, records: s.records, observations: s.observations, detector_errors: s.errors }, 'analyzer stopped');
+      },
+    });
   },
 };

@@ -6,8 +6,8 @@
  * token and prints it once.
  */
 import { parseArgs } from 'node:util';
-import { startApi } from '../../api/index.js';
-import type { RunningApi } from '../../api/index.js';
+import { start } from '../../api/index.js';
+import type { RunningApiRole } from '../../api/index.js';
 import type { Config } from '../../config/config.js';
 import { createLogger } from '../../telemetry/log.js';
 import { migrate } from '../../store/migrate.js';
@@ -53,14 +53,12 @@ export const command: Command = {
 
     const log = createLogger({ level: config.log.level, name: 'ribwatch-api' });
     let store: Store | undefined;
-    let api: RunningApi;
+    let api: RunningApiRole;
     try {
       store = await connectStore(storeOptions(config.store));
       await migrate(store);
-      api = await startApi({
-        store,
+      api = await start({ store, log }, {
         config,
-        log,
         ...(store.kind === 'embedded' ? { firstRunDir: store.where } : {}),
         onGeneratedToken: (token) => {
           io.stderr.write(`ribwatch api: no API token was configured, so an admin token was generated (shown this once; its hash is kept in ${store?.where ?? ''}/api-token.sha256):\n\n    ${token}\n\n  curl -H "Authorization: Bearer ${token}" http://${formatHostPort(config.api.listen)}/api/v1/peers\n\n`);
@@ -72,7 +70,7 @@ export const command: Command = {
     }
     log.info({ url: api.url, store: store.where }, `API listening on ${api.url} (OpenAPI: ${api.url}/docs)`);
     await waitForSignal(log);
-    await api.close();
+    await api.stop();
     await store.close();
     return 0;
   },

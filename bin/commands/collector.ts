@@ -8,12 +8,10 @@ import { bgpEnabled, start as startBgp } from '../../bgp/index.js';
 import type { RunningBgp } from '../../bgp/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { BmpCollector, collectorOptions } from '../../collector/collector.js';
-import { CollectorMetrics } from '../../collector/metrics.js';
-import { ConfigError, loadConfig } from '../../config/config.js';
+import { CollectorMetrics, start } from '../../collector/index.js';
+import type { RunningCollector } from '../../collector/index.js';
 import type { Config } from '../../config/config.js';
 import { createLogger } from '../../telemetry/log.js';
-import type { Logger } from '../../telemetry/log.js';
 import { createRegistry, startMetricsServer } from '../../telemetry/metrics.js';
 import type { MetricsServer } from '../../telemetry/metrics.js';
 import { formatHostPort } from '../../net/addresses.js';
@@ -23,7 +21,7 @@ import type { RecordSink } from '../../records/sink.js';
 import type { Bus } from '../../bus/index.js';
 // Type only: kafkajs loads when the bus is opened, not with this command.
 import type { KafkaBus } from '../../bus/kafka.js';
-import { startupFailed } from './role-setup.js';
+import { configFile, loadRoleConfig, startupFailed, waitForSignal } from './role-setup.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
 
@@ -44,22 +42,6 @@ Logs are JSON lines on stderr. Prometheus metrics: collector.metricsListen (defa
 
 const SHUTDOWN_FLUSH_MS = 20_000;
 
-function waitForSignal(log: Logger): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      // A second signal while shutting down means "now".
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      log.info({ signal: sig }, 'shutting down');
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
 function load(argv: readonly string[], io: CliIo): Config | number {
   let values: { config?: string; listen?: string };
   try {
@@ -67,22 +49,7 @@ function load(argv: readonly string[], io: CliIo): Config | number {
   } catch (err) {
     return usageError(io, 'collector', err instanceof Error ? err.message : String(err));
   }
-  const file = values.config ?? process.env['RIBWATCH_CONFIG'];
-  try {
-    const { config, warnings } = loadConfig({
-      ...(file !== undefined && file !== '' ? { file } : {}),
-      env: process.env,
-      overrides: values.listen !== undefined ? { 'collector.listen': values.listen } : {},
-    });
-    for (const w of warnings) io.stderr.write(`ribwatch collector: warning: ${w}\n`);
-    return config;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`ribwatch collector: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  return loadRoleConfig('collector', io, configFile(values.config), values.listen !== undefined ? { 'collector.listen': values.listen } : {});
 }
 
 export const command: Command = {
@@ -117,11 +84,12 @@ export const command: Command = {
         });
     // The OpenBMP raw feed (bus.openbmpRawTopic): every frame as received, for GoBMP/OpenBMP consumers.
     const raw = bus?.kind === 'kafka' && config.bus.openbmpRawTopic !== '' ? (bus as KafkaBus).rawProducer({ onError: (err, context) => log.error({ err: err.message, context }, 'Kafka raw producer: retrying') }) : undefined;
-    const collector = new BmpCollector(collectorOptions(config.collector, { sink, log, metrics, ...(raw !== undefined ? { raw } : {}) }));
+    let collector: RunningCollector | undefined;
     let metricsServer: MetricsServer | undefined;
     let bgp: RunningBgp | undefined;
     try {
-      const bound = await collector.start();
+      collector = await start({ sink, log, metrics, ...(raw !== undefined ? { raw } : {}) }, config.collector);
+      const bound = collector.address;
       // The BGP speaker (bgp.listen, or active neighbors) publishes on the same sink.
       if (bgpEnabled(config.bgp)) bgp = await startBgp({ sink, log, registry }, config.bgp);
       if (config.collector.metricsListen !== null) metricsServer = await startMetricsServer(registry, config.collector.metricsListen);
@@ -137,7 +105,7 @@ export const command: Command = {
     } catch (err) {
       io.stderr.write(`ribwatch collector: ${err instanceof Error ? err.message : String(err)}\n`);
       await bgp?.stop().catch(() => {});
-      await collector.stop().catch(() => {});
+      await collector?.stop().catch(() => {});
       await sink.close();
       await bus?.close();
       return 1;

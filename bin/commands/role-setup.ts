@@ -3,11 +3,20 @@
  * loading the configuration with flag overrides, turning start-up failures into one line and an
  * exit status, and waiting for SIGINT/SIGTERM.
  */
+import type { Registry } from 'prom-client';
+import type { Bus } from '../../bus/index.js';
 import { ConfigError, loadConfig } from '../../config/config.js';
 import type { Config } from '../../config/config.js';
+import type { RunningRole } from '../../lifecycle/role.js';
+import type { HostPort } from '../../net/addresses.js';
+import { formatHostPort } from '../../net/addresses.js';
+import { createLogger } from '../../telemetry/log.js';
 import type { Logger } from '../../telemetry/log.js';
+import { createRegistry } from '../../telemetry/metrics.js';
 import { appliedMigrations, loadMigrations } from '../../store/migrate.js';
 import { StartupError } from '../../lifecycle/startup.js';
+import { connectKafka, kafkaOptions } from '../setup/bus.js';
+import { serveMetrics, Started } from '../setup/compose.js';
 import { connectStore, storeOptions } from '../setup/store.js';
 import type { Store } from '../../store/index.js';
 import type { CliIo } from './command.js';
@@ -89,4 +98,62 @@ export function waitForSignal(log: Logger): Promise<NodeJS.Signals> {
 /** A word for a shell command line: quoted when it needs to be. */
 export function shellWord(s: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface ConsumerRoleDeps {
+  readonly bus: Bus;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly registry: Registry;
+}
+
+/**
+ * A Kafka consumer role on its own (`ribwatch writer`, `ribwatch analyzer`): Kafka required, the
+ * migrated store and the bus opened (bounded), the role started, its metrics served; one line on
+ * stdout once up; at SIGINT/SIGTERM everything stops, newest first.
+ */
+export async function serveConsumerRole<R extends RunningRole>(o: {
+  readonly command: string;
+  readonly io: CliIo;
+  readonly file: string | undefined;
+  readonly config: Config;
+  readonly metrics: { readonly listen: HostPort | null; readonly key: string };
+  start(deps: ConsumerRoleDeps): Promise<R>;
+  /** What the role says on stdout once up (the metrics part is appended by the caller's text). */
+  banner(role: R, deps: ConsumerRoleDeps, metricsText: string): string;
+  /** Logs the role's totals after it stopped. */
+  stopped(role: R, log: Logger): void;
+}): Promise<number> {
+  const { command, io, file, config } = o;
+  const notKafka = requireKafka(command, config, file, io);
+  if (notKafka !== undefined) return notKafka;
+  const log = createLogger({ level: config.log.level });
+  const registry = createRegistry();
+  const started = new Started();
+  let deps: ConsumerRoleDeps;
+  let role: R;
+  let metricsAt: HostPort | undefined;
+  try {
+    const busOpts = kafkaOptions(config.bus, log);
+    const store = await openMigratedStore(config, file);
+    started.onStop('store', () => store.close());
+    const bus = await connectKafka(busOpts);
+    started.onStop('bus', () => bus.close());
+    deps = { bus, store, log, registry };
+    role = started.add(command, await o.start(deps));
+    if (o.metrics.listen !== null) {
+      const server = await serveMetrics(registry, o.metrics.listen, o.metrics.key);
+      started.onStop('metrics', () => server.close());
+      metricsAt = server.address;
+    }
+  } catch (err) {
+    await started.stopAll();
+    return startupFailed(command, io, err);
+  }
+  io.stdout.write(o.banner(role, deps, metricsAt ? `; metrics on http://${formatHostPort(metricsAt)}/metrics` : ''));
+  await waitForSignal(log);
+  await started.stopAll(log);
+  o.stopped(role, log);
+  log.flush();
+  return 0;
 }

@@ -16,30 +16,23 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import * as analyzerRole from '../../analyzer/index.js';
+import * as apiRole from '../../api/index.js';
 import { bgpEnabled, start as startBgp } from '../../bgp/index.js';
 import type { RunningBgp } from '../../bgp/index.js';
-import { BmpCollector, collectorOptions } from '../../collector/collector.js';
-import { CollectorMetrics } from '../../collector/metrics.js';
-import { startApi } from '../../api/index.js';
-import { startAnalyzer } from '../../analyzer/index.js';
-import type { RunningAnalyzer } from '../../analyzer/index.js';
-import { demoInventory, startDemoFabric } from '../../simulator/index.js';
-import type { DemoFabric } from '../../simulator/index.js';
-import type { RunningApi } from '../../api/index.js';
-import { registerWriterMetrics, startWriter } from '../../writer/index.js';
-import type { RunningWriter } from '../../writer/index.js';
 import { MemoryBus } from '../../bus/index.js';
-import type { BusProducer } from '../../bus/index.js';
+import * as collectorRole from '../../collector/index.js';
 import type { Config } from '../../config/config.js';
-import { createLogger } from '../../telemetry/log.js';
-import { createRegistry, startMetricsServer } from '../../telemetry/metrics.js';
-import type { MetricsServer } from '../../telemetry/metrics.js';
-import { migrate } from '../../store/migrate.js';
 import { formatHostPort } from '../../net/addresses.js';
 import type { HostPort } from '../../net/addresses.js';
-import { connectStore, storeOptions } from '../setup/store.js';
-import { writerOptions } from '../../writer/options.js';
+import * as simulatorRole from '../../simulator/index.js';
 import type { Store } from '../../store/index.js';
+import { migrate } from '../../store/migrate.js';
+import { createLogger } from '../../telemetry/log.js';
+import { createRegistry } from '../../telemetry/metrics.js';
+import * as writerRole from '../../writer/index.js';
+import { serveMetrics, Started } from '../setup/compose.js';
+import { connectStore, storeOptions } from '../setup/store.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
 import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } from './role-setup.js';
@@ -195,80 +188,65 @@ export const command: Command = {
       return startupFailed('run', io, new Error(`migrations: ${err instanceof Error ? err.message : String(err)}`));
     }
 
+    // Started in this order so that shutdown, newest first, is: the demo routers, the BGP speaker,
+    // the collector (every session ends with router_down "shutdown"), then the bus drains into the
+    // store, then the API, metrics, analyzer (its channels drain, its alerts' state is written),
+    // writer, bus and store.
+    const started = new Started();
+    started.onStop('store', () => store.close());
     const bus = new MemoryBus({ topic: config.bus.topic });
+    started.onStop('bus', () => bus.close());
     const registry = createRegistry();
-    const metrics = new CollectorMetrics(registry);
-    let writer: RunningWriter | undefined;
-    let producer: BusProducer | undefined;
-    let collector: BmpCollector | undefined;
-    let bgp: RunningBgp | undefined;
-    let metricsServer: MetricsServer | undefined;
-    let api: RunningApi | undefined;
     let generatedToken: string | undefined;
-    let analyzer: RunningAnalyzer | undefined;
-    let demo: DemoFabric | undefined;
+    let drained = true;
+    let writer: writerRole.RunningWriter;
     try {
-      writer = await startWriter(bus, store, { ...writerOptions(config.writer), log });
-      registerWriterMetrics(registry, writer.writer);
+      writer = started.add('writer', await writerRole.start({ bus, store, log, registry }, config.writer));
       // The analyzer is a second consumer group of the in-process bus; --demo without --inventory
       // (or analyzer.inventory) checks against the demo fabric's own inventory.
-      const demoInv = values.demo === true && config.analyzer.inventory === '' ? demoInventory() : undefined;
-      analyzer = await startAnalyzer({ bus, store, config, log, registry, env: process.env, ...(demoInv && { inventory: demoInv, inventoryLabel: 'the demo fabric\'s (deploy/inventory.demo.yaml)' }) });
-      producer = bus.producer({ onError: (err, context) => log.error({ err: err.message, context }, 'bus producer error') });
-      collector = new BmpCollector(collectorOptions(config.collector, { sink: producer, log, metrics }));
-      const bound = await collector.start();
-      if (bgpEnabled(config.bgp)) bgp = await startBgp({ sink: producer, log, registry }, config.bgp);
-      if (config.collector.metricsListen !== null) metricsServer = await startMetricsServer(registry, config.collector.metricsListen);
-      api = await startApi({
-        store,
-        config,
-        log,
-        registry,
-        alerts: analyzer.alerting.manager,
-        ...(config.api.inventory === '' ? { inventory: analyzer.inventory } : {}),
-        ...(store.kind === 'embedded' ? { firstRunDir: store.where } : {}),
-        onGeneratedToken: (token) => (generatedToken = token),
-      }).catch((err: unknown) => {
-        const m = err instanceof Error ? err.message : String(err);
-        throw new Error(/^api[.:]/.test(m) ? m : `api.listen ${formatHostPort(config.api.listen)}: ${m}`);
+      const demoInv = values.demo === true && config.analyzer.inventory === '' ? simulatorRole.demoInventory() : undefined;
+      const analyzer = started.add('analyzer', await analyzerRole.start({ bus, store, log, registry, env: process.env }, { config, ...(demoInv && { inventory: demoInv, inventoryLabel: 'the demo fabric\'s (deploy/inventory.demo.yaml)' }) }));
+      const api = started.add(
+        'api',
+        await apiRole
+          .start(
+            { store, log, registry, alerts: analyzer.alerting.manager, ...(config.api.inventory === '' ? { inventory: analyzer.inventory } : {}) },
+            { config, ...(store.kind === 'embedded' ? { firstRunDir: store.where } : {}), onGeneratedToken: (token) => (generatedToken = token) },
+          )
+          .catch((err: unknown) => {
+            const m = err instanceof Error ? err.message : String(err);
+            throw new Error(/^api[.:]/.test(m) ? m : `api.listen ${formatHostPort(config.api.listen)}: ${m}`);
+          }),
+      );
+      const metricsServer = config.collector.metricsListen !== null ? await serveMetrics(registry, config.collector.metricsListen, 'collector.metricsListen') : undefined;
+      if (metricsServer) started.onStop('metrics', () => metricsServer.close());
+      // Between the collector's stop and the writer's: the writer stores what is on the bus (the
+      // groups commit and the bus trims behind them).
+      started.onStop('drain', async () => {
+        const deadline = Date.now() + DRAIN_MS;
+        while (bus.retainedBytes > 0 && Date.now() < deadline) await sleep(50);
+        drained = bus.retainedBytes === 0;
       });
+      const producer = bus.producer({ onError: (err, context) => log.error({ err: err.message, context }, 'bus producer error') });
+      const collector = started.add('collector', await collectorRole.start({ sink: producer, log, metrics: new collectorRole.CollectorMetrics(registry) }, config.collector));
+      const bound = collector.address;
+      // The BGP speaker (bgp.listen, or active neighbors) publishes on the same bus.
+      const bgp = bgpEnabled(config.bgp) ? started.add('bgp', await startBgp({ sink: producer, log, registry }, config.bgp)) : undefined;
       const extra = [...(bgp !== undefined ? bgpBanner(bgp, config) : []), ...analyzer.describe().map((l) => `  ${l}`)];
       if (values.demo === true) {
         const host = bound.host === '0.0.0.0' || bound.host === '::' ? '127.0.0.1' : bound.host;
-        demo = startDemoFabric({ bmp: { host, port: bound.port }, log: log.child({ component: 'demo' }) });
+        started.add('demo', await simulatorRole.start({ log: log.child({ component: 'demo' }) }, { bmp: { host, port: bound.port } }));
         extra.push(...demoBanner(api.url, store, file));
       }
       io.stdout.write(startBanner({ config, file, bmp: bound, store, applied, metrics: metricsServer?.address, api: { url: api.url, token: generatedToken }, extra }));
       log.info({ listen: formatHostPort(bound), store: store.where, database: store.database }, 'run started');
     } catch (err) {
-      await demo?.stop().catch(() => undefined);
-      await api?.close().catch(() => undefined);
-      await bgp?.stop().catch(() => undefined);
-      await collector?.stop().catch(() => undefined);
-      await writer?.stop().catch(() => undefined);
-      await analyzer?.stop(0).catch(() => undefined);
-      await bus.close().catch(() => undefined);
-      await metricsServer?.close().catch(() => undefined);
-      await store.close().catch(() => undefined);
+      await started.stopAll();
       return startupFailed('run', io, err);
     }
 
     await waitForSignal(log);
-    await demo?.stop();
-    // Routers first: no new records, every session ends with router_down "shutdown".
-    await bgp?.stop();
-    await collector.stop('shutdown');
-    // Then the writer stores what is on the bus (the group commits and the bus trims behind it).
-    const deadline = Date.now() + DRAIN_MS;
-    while (bus.retainedBytes > 0 && Date.now() < deadline) await sleep(50);
-    const drained = bus.retainedBytes === 0;
-    await writer.stop();
-    // The analyzer's last batch, then its channels drain and the alerts' state is written.
-    await analyzer.stop();
-    await bus.close();
-    await api.close();
-    await metricsServer?.close();
-    await store.close();
+    await started.stopAll(log);
     if (!drained) {
       io.stderr.write(`ribwatch run: the writer did not store every record within ${DRAIN_MS / 1000} s of shutdown (is the store failing? see the log); records still on the in-process bus are lost\n`);
       log.flush();

@@ -8,7 +8,7 @@
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../telemetry/log.js';
-import { DEFAULT_SOURCES, DEMO_INVENTORY_PATH, demoInventoryYaml, startDemoFabric } from '../../simulator/index.js';
+import { DEFAULT_SOURCES, DEMO_INVENTORY_PATH, demoInventoryYaml, start } from '../../simulator/index.js';
 import { parseHostPort } from './replay.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
@@ -138,7 +138,7 @@ export const command: Command = {
     }
 
     const log = createLogger({ level: values.quiet ? 'warn' : 'info', destination: io.stderr, name: 'ribwatch-sim' });
-    const fabric = startDemoFabric({ bmp: { host, port: target.port }, speed, seed, sources, log });
+    const fabric = await start({ log }, { bmp: { host, port: target.port }, speed, seed, sources });
     const names = fabric.routers.map((r) => `${r.name} ${r.address}`).join(', ');
     io.stderr.write(`ribwatch sim: ${names} -> ${host}:${target.port}, speed ${speed}, seed ${seed}; trouble within ${Math.ceil(60 / speed)} s${seconds === undefined ? '; stop with Ctrl-C' : `; stopping after ${seconds} s`}\n`);
     const why = await waitForStop(seconds, () => fabric.status().every((s) => s.gaveUp));

@@ -8,20 +8,10 @@
  * at once would race); a store with pending migrations is refused with that advice.
  */
 import { parseArgs } from 'node:util';
-import { registerWriterMetrics, startWriter } from '../../writer/index.js';
-import type { RunningWriter } from '../../writer/index.js';
-import type { Bus } from '../../bus/index.js';
-import { createLogger } from '../../telemetry/log.js';
-import { createRegistry, startMetricsServer } from '../../telemetry/metrics.js';
-import type { MetricsServer } from '../../telemetry/metrics.js';
-import { formatHostPort } from '../../net/addresses.js';
-import { connectKafka, kafkaOptions } from '../setup/bus.js';
-import { StartupError } from '../../lifecycle/startup.js';
-import { writerOptions } from '../../writer/options.js';
-import type { Store } from '../../store/index.js';
+import { start } from '../../writer/index.js';
 import { usageError } from './command.js';
 import type { CliIo, Command } from './command.js';
-import { configFile, loadRoleConfig, openMigratedStore, requireKafka, startupFailed, waitForSignal } from './role-setup.js';
+import { configFile, loadRoleConfig, serveConsumerRole } from './role-setup.js';
 
 const USAGE = `usage: ribwatch writer [--config FILE]
 
@@ -50,45 +40,21 @@ export const command: Command = {
     const file = configFile(values.config);
     const config = loadRoleConfig('writer', io, file);
     if (typeof config === 'number') return config;
-    const notKafka = requireKafka('writer', config, file, io);
-    if (notKafka !== undefined) return notKafka;
-    const log = createLogger({ level: config.log.level });
-    let store: Store | undefined;
-    let bus: Bus | undefined;
-    let running: RunningWriter | undefined;
-    let metricsServer: MetricsServer | undefined;
-    try {
-      const busOpts = kafkaOptions(config.bus, log);
-      store = await openMigratedStore(config, file);
-      bus = await connectKafka(busOpts);
-      running = await startWriter(bus, store, { ...writerOptions(config.writer), log });
-      if (config.writer.metricsListen !== null) {
-        const registry = createRegistry();
-        registerWriterMetrics(registry, running.writer);
-        const listen = config.writer.metricsListen;
-        metricsServer = await startMetricsServer(registry, listen).catch((err: unknown) => {
-          throw new StartupError(`writer.metricsListen ${formatHostPort(listen)}: ${err instanceof Error ? err.message : String(err)}`);
-        });
-      }
-    } catch (err) {
-      await running?.stop().catch(() => undefined);
-      await bus?.close().catch(() => undefined);
-      await store?.close().catch(() => undefined);
-      return startupFailed('writer', io, err);
-    }
-    const where = `${store.where} (database ${store.database})`;
-    const metricsText = metricsServer ? `; metrics on http://${formatHostPort(metricsServer.address)}/metrics` : '';
-    io.stdout.write(`ribwatch writer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.writer.group} into ${where}${metricsText}\n`);
-    log.info({ topic: bus.topic, brokers: config.bus.brokers, group: config.writer.group, store: store.where, database: store.database }, 'writer started');
-
-    await waitForSignal(log);
-    await running.stop();
-    await bus.close();
-    await metricsServer?.close();
-    await store.close();
-    const s = running.writer.stats;
-    log.info({ batches: s.batches, records: s.records, route_update_rows: s.routeUpdateRows }, 'writer stopped');
-    log.flush();
-    return 0;
+    return serveConsumerRole({
+      command: 'writer',
+      io,
+      file,
+      config,
+      metrics: { listen: config.writer.metricsListen, key: 'writer.metricsListen' },
+      start: (deps) => start(deps, config.writer),
+      banner: (_writer, { bus, store, log }, metricsText) => {
+        log.info({ topic: bus.topic, brokers: config.bus.brokers, group: config.writer.group, store: store.where, database: store.database }, 'writer started');
+        return `ribwatch writer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.writer.group} into ${store.where} (database ${store.database})${metricsText}\n`;
+      },
+      stopped: (running, log) => {
+        const s = running.writer.stats;
+        log.info({ batches: s.batches, records: s.records, route_update_rows: s.routeUpdateRows }, 'writer stopped');
+      },
+    });
   },
 };
