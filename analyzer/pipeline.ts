@@ -52,18 +52,18 @@ export interface PipelineStats {
 /** Detector options from `analyzer.*`; throws (naming the keys) when thresholds contradict. */
 export function detectorOptions(a: Config['analyzer']): DetectorsOptions {
   const problems: string[] = [];
-  if (a.flap.warning >= a.flap.critical) problems.push(`analyzer.flap.warning (${a.flap.warning}) must be below analyzer.flap.critical (${a.flap.critical})`);
+  if (a.prefixFlap.warning >= a.prefixFlap.critical) problems.push(`analyzer.prefixFlap.warning (${a.prefixFlap.warning}) must be below analyzer.prefixFlap.critical (${a.prefixFlap.critical})`);
   if (a.sessionFlap.warning >= a.sessionFlap.critical) problems.push(`analyzer.sessionFlap.warning (${a.sessionFlap.warning}) must be below analyzer.sessionFlap.critical (${a.sessionFlap.critical})`);
   if (a.prefixLimit.warningPercent >= a.prefixLimit.criticalPercent) {
     problems.push(`analyzer.prefixLimit.warningPercent (${a.prefixLimit.warningPercent}) must be below analyzer.prefixLimit.criticalPercent (${a.prefixLimit.criticalPercent})`);
   }
-  if (a.rfd.views.length === 0 && a.detectors.includes('rfd')) problems.push('analyzer.rfd.views: empty, but the rfd detector is enabled (name at least one RIB view, e.g. adj-in-pre)');
+  if (a.dampening.views.length === 0 && a.detectors.includes('dampening')) problems.push('analyzer.dampening.views: empty, but the dampening detector is enabled (name at least one RIB view, e.g. adj-in-pre)');
   if (problems.length > 0) throw new Error(problems.join('; '));
   const on = new Set<string>(a.detectors);
   return {
-    prefixFlap: { enabled: on.has('prefix-flap'), windowMs: a.flap.windowSeconds * 1000, warning: a.flap.warning, critical: a.flap.critical, maxKeys: a.maxPathKeys },
+    prefixFlap: { enabled: on.has('prefix-flap'), windowMs: a.prefixFlap.windowSeconds * 1000, warning: a.prefixFlap.warning, critical: a.prefixFlap.critical, maxKeys: a.maxPathKeys },
     sessionFlap: { enabled: on.has('session-flap'), windowMs: a.sessionFlap.windowSeconds * 1000, warning: a.sessionFlap.warning, critical: a.sessionFlap.critical, maxKeys: a.maxPeerKeys },
-    rfd: { enabled: on.has('rfd'), views: a.rfd.views, defaultProfile: a.rfd.defaultProfile === 'none' ? null : a.rfd.defaultProfile, maxKeys: a.maxPathKeys },
+    rfd: { enabled: on.has('dampening'), views: a.dampening.views, defaultProfile: a.dampening.defaultProfile === 'none' ? null : a.dampening.defaultProfile, maxKeys: a.maxPathKeys },
     leaks: { enabled: on.has('leaks'), maxKeys: a.maxPeerKeys },
     prefixLimit: { enabled: on.has('prefix-limit'), warningRatio: a.prefixLimit.warningPercent / 100, criticalRatio: a.prefixLimit.criticalPercent / 100, maxKeys: a.maxPeerKeys },
   };

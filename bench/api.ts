@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startApi } from '../api/index.js';
-import { loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/load.js';
 import { createLogger } from '../telemetry/log.js';
 import { migrate } from '../store/migrate.js';
 import { openStore } from '../store/index.js';

@@ -1,5 +1,8 @@
 /**
- * Configuration: one YAML file checked against a declarative schema, every key overridable by an
+ * The configuration schema: every key with its kind (kinds.ts), default and description. Loading
+ * (load.ts) and rendering the reference (render.ts) work from it.
+ *
+ * Configuration is one YAML file checked against this schema, every key overridable by an
  * environment variable (`RIBWATCH_` + key path in upper snake case: `collector.maxSessions` →
  * `RIBWATCH_COLLECTOR_MAX_SESSIONS`) and, for a few keys, by a command-line flag.
  *
@@ -10,380 +13,82 @@
  * of configuration bug.
  *
  * The same schema renders the reference in docs/configuration.md and the commented example in
- * deploy/ribwatch.example.yaml (a test keeps both in step). Later roles (bus, store, api,
- * analyzer) add a section to `configSchema`; nothing else changes.
+ * deploy/ribwatch.example.yaml (a test keeps both in step). A role adds a section to
+ * `configSchema`; a renamed key or value keeps its old name in RENAMED_KEYS / RENAMED_VALUES.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { isIPv4 } from 'node:net';
-import { LineCounter, isMap, isScalar, isSeq, parse as parseYaml, parseDocument, stringify } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
-import { formatHostPort, parseCidr, parseHostPort } from '../net/addresses.js';
-import type { Cidr, HostPort } from '../net/addresses.js';
-// ConfigKey lives in its own module so that schema sections kept in files of their own
-// (alerts.ts) can build keys without importing this one.
+import { parseCidr } from '../net/addresses.js';
+import type { Cidr } from '../net/addresses.js';
+import type { Severity } from '../records/alerts.js';
 import { ConfigKey } from './key.js';
-import type { ConfigKind, ConfigOf, Parsed } from './key.js';
-import { alertsConfigSchema } from './alerts.js';
-import { validate as validateCron } from 'node-cron';
+import type { ConfigKind, ConfigOf } from './key.js';
+import {
+  MAX_ASN,
+  apiTokenList,
+  bgpNeighborList,
+  bool,
+  byteSize,
+  cidrList,
+  cronSchedule,
+  decimal,
+  hostPort,
+  hostPortList,
+  integer,
+  listOf,
+  nonEmptyString,
+  oneOf,
+  optionalHostPort,
+  optionalHttpUrl,
+  optionalIPv4,
+  signedInteger,
+  silenceList,
+  text,
+} from './kinds.js';
+import type { SilenceInput } from './silences.js';
 
 export { ConfigKey } from './key.js';
 export type { ConfigKind, ConfigOf, Parsed } from './key.js';
+export type { ApiTokenEntry, BgpNeighborConfig, BgpPeerAs } from './kinds.js';
 
 function key<T>(kind: ConfigKind<T>, defaultValue: T, description: string): ConfigKey<T> {
   return new ConfigKey(kind, defaultValue, description);
 }
 
-const good = <T>(value: T): Parsed<T> => ({ ok: true, value });
-const bad = <T>(expected: string): Parsed<T> => ({ ok: false, expected });
-
-// ---- kinds ---------------------------------------------------------------------------------
-
-function integer(min: number, max: number, what: string): ConfigKind<number> {
-  const check = (n: number): Parsed<number> => (Number.isSafeInteger(n) && n >= min && n <= max ? good(n) : bad(what));
-  return {
-    type: max === Number.MAX_SAFE_INTEGER ? `integer ≥ ${min}` : `integer ${min}..${max}`,
-    fromYaml: (raw) => (typeof raw === 'number' ? check(raw) : bad(what)),
-    fromText: (text) => (/^\s*\d+\s*$/.test(text) ? check(Number(text)) : bad(what)),
-    toYaml: (v) => v,
-  };
-}
-
-const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 };
-
-/** Bytes as an integer or with a unit ("16MiB", "512KiB", "1GB"). */
-function byteSize(min: number, max: number): ConfigKind<number> {
-  const what = `a size in bytes from ${min} to ${max} (an integer, or with KiB/MiB/GiB)`;
-  const fromText = (text: string): Parsed<number> => {
-    const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
-    const unit = UNITS[(m?.[2] ?? '?').toLowerCase()];
-    if (!m || unit === undefined) return bad(what);
-    const n = Number(m[1]) * unit;
-    return Number.isSafeInteger(n) && n >= min && n <= max ? good(n) : bad(what);
-  };
-  return {
-    type: 'bytes (integer, or "16MiB")',
-    fromYaml: (raw) => (typeof raw === 'number' ? fromText(String(raw)) : typeof raw === 'string' ? fromText(raw) : bad(what)),
-    fromText,
-    toYaml: (v) => (v % 1024 ** 2 === 0 ? `${v / 1024 ** 2}MiB` : v % 1024 === 0 ? `${v / 1024}KiB` : v),
-  };
-}
-
-const hostPort: ConfigKind<HostPort> = {
-  type: 'HOST:PORT ([IPv6]:PORT)',
-  fromYaml: (raw) => (typeof raw === 'string' ? hostPort.fromText(raw) : bad('HOST:PORT')),
-  fromText: (text) => {
-    const r = parseHostPort(text.trim());
-    return typeof r === 'string' ? bad(`HOST:PORT (${r})`) : good(r);
-  },
-  toYaml: (v) => formatHostPort(v),
-};
-
-/** HOST:PORT, or "" for "off". */
-const optionalHostPort: ConfigKind<HostPort | null> = {
-  type: 'HOST:PORT, or "" to disable',
-  fromYaml: (raw) => (raw === '' || raw === null ? good(null) : hostPort.fromYaml(raw)),
-  fromText: (text) => (text.trim() === '' ? good(null) : hostPort.fromText(text)),
-  toYaml: (v) => (v === null ? '' : formatHostPort(v)),
-};
-
-const cidrList: ConfigKind<readonly Cidr[]> = {
-  type: 'list of CIDRs (env: comma-separated)',
-  fromYaml: (raw) => {
-    if (!Array.isArray(raw)) return bad('a list of CIDRs such as ["10.0.0.0/8", "2001:db8::/32"]');
-    const out: Cidr[] = [];
-    for (const item of raw as unknown[]) {
-      if (typeof item !== 'string') return bad(`a list of CIDRs; ${JSON.stringify(item)} is not a string`);
-      const c = parseCidr(item.trim());
-      if (typeof c === 'string') return bad(`a list of CIDRs; ${c}`);
-      out.push(c);
-    }
-    return good(out);
-  },
-  fromText: (text) => cidrList.fromYaml(text.trim() === '' ? [] : text.split(',')),
-  toYaml: (v) => v.map((c) => c.text),
-};
-
-function nonEmptyString(what: string): ConfigKind<string> {
-  return {
-    type: 'string',
-    fromYaml: (raw) => (typeof raw === 'string' && raw !== '' ? good(raw) : bad(what)),
-    fromText: (text) => (text !== '' ? good(text) : bad(what)),
-    toYaml: (v) => v,
-  };
-}
-
-function oneOf<const T extends string>(values: readonly T[]): ConfigKind<T> {
-  const what = `one of ${values.join(', ')}`;
-  const pick = (s: string): Parsed<T> => {
-    const v = values.find((x) => x === s);
-    return v === undefined ? bad(what) : good(v);
-  };
-  return {
-    type: values.join(' | '),
-    fromYaml: (raw) => (typeof raw === 'string' ? pick(raw) : bad(what)),
-    fromText: (text) => pick(text.trim()),
-    toYaml: (v) => v,
-  };
-}
-
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Any text, "" included ("" usually means "not set"). */
-function text(what: string, type = 'string'): ConfigKind<string> {
-  return {
-    type,
-    fromYaml: (raw) => (typeof raw === 'string' ? good(raw) : raw === null ? good('') : bad(what)),
-    fromText: (t) => good(t),
-    toYaml: (v) => v,
-  };
-}
+const SEVERITIES = ['info', 'warning', 'critical'] as const satisfies readonly Severity[];
 
-const bool: ConfigKind<boolean> = {
-  type: 'true | false',
-  fromYaml: (raw) => (typeof raw === 'boolean' ? good(raw) : bad('true or false')),
-  fromText: (t) => {
-    const v = t.trim().toLowerCase();
-    return v === 'true' || v === '1' || v === 'yes' ? good(true) : v === 'false' || v === '0' || v === 'no' || v === '' ? good(false) : bad('true or false');
-  },
-  toYaml: (v) => v,
-};
+const isHttpUrl = (s: string): boolean => optionalHttpUrl.fromText(s).ok;
 
-/** An integer that may be negative (e.g. -1 for "the broker's default"). */
-function signedInteger(min: number, max: number, what: string): ConfigKind<number> {
-  const check = (n: number): Parsed<number> => (Number.isSafeInteger(n) && n >= min && n <= max ? good(n) : bad(what));
-  return {
-    type: `integer ${min}..${max}`,
-    fromYaml: (raw) => (typeof raw === 'number' ? check(raw) : bad(what)),
-    fromText: (t) => (/^\s*-?\d+\s*$/.test(t) ? check(Number(t)) : bad(what)),
-    toYaml: (v) => v,
-  };
-}
+/** The defaults of the alerting keys (also the analyzer's defaults when a section is absent). */
+export const DELIVERY_DEFAULTS = {
+  queueSize: 1000,
+  maxAttempts: 6,
+  retryBaseMs: 1000,
+  retryMaxMs: 60_000,
+  maxRetryAfterMs: 300_000,
+  requestTimeoutMs: 10_000,
+} as const;
 
-/** A list of HOST:PORT, kept as text ("127.0.0.1:9092"); env: comma-separated. */
-const hostPortList: ConfigKind<readonly string[]> = {
-  type: 'list of HOST:PORT (env: comma-separated)',
-  fromYaml: (raw) => {
-    if (!Array.isArray(raw)) return bad('a list of HOST:PORT such as ["10.0.0.5:9092"]');
-    const out: string[] = [];
-    for (const item of raw as unknown[]) {
-      if (typeof item !== 'string') return bad(`a list of HOST:PORT; ${JSON.stringify(item)} is not a string`);
-      const hp = parseHostPort(item.trim());
-      if (typeof hp === 'string') return bad(`a list of HOST:PORT; ${JSON.stringify(item)}: ${hp}`);
-      out.push(formatHostPort(hp));
-    }
-    return good(out);
-  },
-  fromText: (t) => hostPortList.fromYaml(t.trim() === '' ? [] : t.split(',')),
-  toYaml: (v) => [...v],
-};
+export const ALERTS_DEFAULTS = {
+  minSeverity: 'warning' as Severity,
+  squashSeconds: 30,
+  notifyIntervalSeconds: 3600,
+  remind: true,
+  resolveAfterSeconds: 300,
+  staleAfterSeconds: 0,
+  maxOpenAlerts: 10_000,
+  maxObserversPerAlert: 64,
+  keepResolvedSeconds: 3600,
+  flushIntervalMs: 1000,
+  silences: [] as readonly SilenceInput[],
+  delivery: DELIVERY_DEFAULTS,
+  slack: { webhookUrl: '', botToken: '', channel: '', apiUrl: 'https://slack.com/api', messagesPerSecond: 1, burst: 3 },
+  webhook: { url: '', secret: '', messagesPerSecond: 10, burst: 20 },
+} as const;
 
-/** "" (not set) or an http(s) URL. */
-const optionalHttpUrl: ConfigKind<string> = {
-  type: 'http(s)://HOST:PORT, or ""',
-  fromYaml: (raw) => (raw === null || raw === '' ? good('') : typeof raw === 'string' ? optionalHttpUrl.fromText(raw) : bad('an http(s):// URL')),
-  fromText: (t) => {
-    const v = t.trim();
-    if (v === '') return good('');
-    try {
-      const u = new URL(v);
-      return u.protocol === 'http:' || u.protocol === 'https:' ? good(v) : bad('an http(s):// URL');
-    } catch {
-      return bad('an http(s):// URL');
-    }
-  },
-  toYaml: (v) => v,
-};
-
-/** A list of names from a fixed set (env: comma-separated); duplicates folded. */
-function listOf<const T extends string>(values: readonly T[]): ConfigKind<readonly T[]> {
-  const what = `a list of ${values.join(', ')}`;
-  const kind: ConfigKind<readonly T[]> = {
-    type: `list of ${values.join(' | ')} (env: comma-separated)`,
-    fromYaml: (raw) => {
-      if (raw === null) return good([]);
-      if (!Array.isArray(raw)) return bad(what);
-      const out: T[] = [];
-      for (const item of raw as unknown[]) {
-        const v = values.find((x) => x === (typeof item === 'string' ? item.trim() : item));
-        if (v === undefined) return bad(`${what}; ${JSON.stringify(item)} is not one`);
-        if (!out.includes(v)) out.push(v);
-      }
-      return good(out);
-    },
-    fromText: (t) => kind.fromYaml(t.trim() === '' ? [] : t.split(',')),
-    toYaml: (v) => [...v],
-  };
-  return kind;
-}
-
-/** A cron schedule (5 fields, or 6 with seconds first), evaluated in UTC; "" disables the job. */
-const cronSchedule: ConfigKind<string> = {
-  type: 'cron "m h dom mon dow" (UTC), or "" to disable',
-  fromYaml: (raw) => (raw === null || raw === '' ? good('') : typeof raw === 'string' ? cronSchedule.fromText(raw) : bad('a cron schedule such as "*/10 * * * *"')),
-  fromText: (t) => {
-    const v = t.trim().replace(/\s+/g, ' ');
-    if (v === '') return good('');
-    const fields = v.split(' ').length;
-    return (fields === 5 || fields === 6) && validateCron(v) ? good(v) : bad('a cron schedule such as "*/10 * * * *" (minute hour day-of-month month day-of-week, UTC)');
-  },
-  toYaml: (v) => v,
-};
-
-/** One API bearer token as configured: its SHA-256 (never the token), its scope, a name for logs. */
-export interface ApiTokenEntry {
-  readonly name: string;
-  readonly scope: 'read' | 'admin';
-  readonly sha256: string;
-}
-
-/** YAML: a list of {name, scope, sha256}; env: "name:scope:hex,name:scope:hex". */
-const apiTokenList: ConfigKind<readonly ApiTokenEntry[]> = {
-  type: 'list of {name, scope, sha256} (env: name:scope:hex,...)',
-  fromYaml: (raw) => {
-    if (!Array.isArray(raw)) return bad('a list of {name, scope: read|admin, sha256: 64 hex digits}');
-    const out: ApiTokenEntry[] = [];
-    for (const item of raw as unknown[]) {
-      const o = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : undefined;
-      const name = o?.['name'];
-      const scope = o?.['scope'];
-      const hash = o?.['sha256'];
-      if (typeof name !== 'string' || name === '') return bad(`a list of tokens; ${JSON.stringify(item)} has no name`);
-      if (scope !== 'read' && scope !== 'admin') return bad(`a list of tokens; ${name}: scope must be read or admin`);
-      if (typeof hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hash)) return bad(`a list of tokens; ${name}: sha256 must be 64 hex digits (the hash, not the token)`);
-      out.push({ name, scope, sha256: hash.toLowerCase() });
-    }
-    return good(out);
-  },
-  fromText: (t) => {
-    if (t.trim() === '') return good([]);
-    const items = t.split(',').map((part) => {
-      const [name, scope, sha256] = part.trim().split(':');
-      return { name, scope, sha256 };
-    });
-    return apiTokenList.fromYaml(items);
-  },
-  toYaml: (v) => v.map((e) => ({ name: e.name, scope: e.scope, sha256: e.sha256 })),
-};
-
-/** A neighbor's expected AS: any, one, or an inclusive range. */
-export type BgpPeerAs = { readonly kind: 'any' } | { readonly kind: 'range'; readonly min: number; readonly max: number };
-
-/** One `bgp.neighbors` entry: who may peer with the BGP speaker, and how. */
-export interface BgpNeighborConfig {
-  /** The neighbor's address, or a network of them (a passive neighbor only). */
-  readonly address: Cidr;
-  readonly asn: BgpPeerAs;
-  /** Our AS towards this neighbor; null: bgp.asn. */
-  readonly localAsn: number | null;
-  /** Hold time we offer this neighbor; null: bgp.holdTime. */
-  readonly holdTime: number | null;
-  /** true (default): wait for the neighbor to connect; false: also connect out to address:port. */
-  readonly passive: boolean;
-  readonly port: number;
-  /** Most prefixes accepted from it (all families) before Cease/1 (RFC 4486); null: bgp.maxPrefixes. */
-  readonly maxPrefixes: number | null;
-  readonly description: string;
-}
-
-const MAX_ASN = 4294967295;
-
-function parseAsnText(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  return Number.isSafeInteger(n) && n >= 0 && n <= MAX_ASN ? n : undefined;
-}
-
-function parsePeerAs(v: unknown): BgpPeerAs | string {
-  if (v === 'any') return { kind: 'any' };
-  const one = parseAsnText(v);
-  if (one !== undefined) return { kind: 'range', min: one, max: one };
-  const m = typeof v === 'string' ? /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(v) : null;
-  const lo = parseAsnText(m?.[1]);
-  const hi = parseAsnText(m?.[2]);
-  if (lo !== undefined && hi !== undefined && lo <= hi) return { kind: 'range', min: lo, max: hi };
-  return `asn must be "any", an AS number or a range "64512-65534", not ${JSON.stringify(v)}`;
-}
-
-const NEIGHBOR_KEYS = new Set(['address', 'asn', 'localAsn', 'holdTime', 'passive', 'port', 'maxPrefixes', 'description']);
-
-function parseNeighbor(item: unknown, i: number): BgpNeighborConfig | string {
-  const at = `neighbor ${i + 1}`;
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) return `${at}: expected a mapping such as {address: 10.0.0.0/24, asn: 64512}`;
-  const o = item as Record<string, unknown>;
-  const unknown = Object.keys(o).filter((k) => !NEIGHBOR_KEYS.has(k));
-  if (unknown.length > 0) return `${at}: unknown key ${unknown.join(', ')} (known: ${[...NEIGHBOR_KEYS].join(', ')})`;
-  const address = typeof o['address'] === 'string' ? parseCidr(o['address'].trim()) : 'address is required (an IP address or a network)';
-  if (typeof address === 'string') return `${at}: ${address}`;
-  if (o['asn'] === undefined) return `${at}: asn is required ("any", an AS number or a range)`;
-  const asn = parsePeerAs(o['asn']);
-  if (typeof asn === 'string') return `${at}: ${asn}`;
-  const localAsn = o['localAsn'] === undefined ? null : parseAsnText(o['localAsn']);
-  if (localAsn === undefined || localAsn === 0) return `${at}: localAsn must be an AS number 1..${MAX_ASN}`;
-  const hold = o['holdTime'];
-  const holdTime = hold === undefined ? null : typeof hold === 'number' && Number.isInteger(hold) && (hold === 0 || (hold >= 3 && hold <= 65535)) ? hold : undefined;
-  if (holdTime === undefined) return `${at}: holdTime must be 0 or 3..65535 seconds (RFC 4271 §4.2)`;
-  const passive = o['passive'] === undefined ? true : o['passive'];
-  if (typeof passive !== 'boolean') return `${at}: passive must be true or false`;
-  const port = o['port'] === undefined ? 179 : o['port'];
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return `${at}: port must be 1..65535`;
-  const maxP = o['maxPrefixes'];
-  const maxPrefixes = maxP === undefined ? null : typeof maxP === 'number' && Number.isSafeInteger(maxP) && maxP >= 0 ? maxP : undefined;
-  if (maxPrefixes === undefined) return `${at}: maxPrefixes must be an integer ≥ 0 (0: no limit)`;
-  const description = o['description'] === undefined ? '' : o['description'];
-  if (typeof description !== 'string') return `${at}: description must be a string`;
-  const host = address.length === (address.family === 4 ? 32 : 128);
-  if (!passive && !host) return `${at}: an active neighbor (passive: false) needs one address, not the network ${address.text}`;
-  return { address, asn, localAsn, holdTime, passive, port, maxPrefixes, description };
-}
-
-/** YAML: a list of neighbor mappings; env: the same list as YAML/JSON flow text. */
-const bgpNeighborList: ConfigKind<readonly BgpNeighborConfig[]> = {
-  type: 'list of {address, asn, localAsn?, holdTime?, passive?, port?, maxPrefixes?, description?} (env: YAML flow)',
-  fromYaml: (raw) => {
-    if (raw === null) return good([]);
-    if (!Array.isArray(raw)) return bad('a list of neighbors such as [{address: 10.0.0.0/24, asn: any}]');
-    const out: BgpNeighborConfig[] = [];
-    for (const [i, item] of (raw as unknown[]).entries()) {
-      const n = parseNeighbor(item, i);
-      if (typeof n === 'string') return bad(`a list of neighbors; ${n}`);
-      out.push(n);
-    }
-    return good(out);
-  },
-  fromText: (t) => {
-    if (t.trim() === '') return good([]);
-    try {
-      return bgpNeighborList.fromYaml(parseYaml(t));
-    } catch {
-      return bad('a YAML flow list such as [{address: 10.0.0.0/24, asn: any}]');
-    }
-  },
-  toYaml: (v) =>
-    v.map((n) => ({
-      address: n.address.text,
-      asn: n.asn.kind === 'any' ? 'any' : n.asn.min === n.asn.max ? n.asn.min : `${n.asn.min}-${n.asn.max}`,
-      ...(n.localAsn !== null && { localAsn: n.localAsn }),
-      ...(n.holdTime !== null && { holdTime: n.holdTime }),
-      ...(!n.passive && { passive: false }),
-      ...(n.port !== 179 && { port: n.port }),
-      ...(n.maxPrefixes !== null && { maxPrefixes: n.maxPrefixes }),
-      ...(n.description !== '' && { description: n.description }),
-    })),
-};
-
-/** "" or an IPv4 address (a BGP Identifier, RFC 4271 §4.2). */
-const optionalIPv4: ConfigKind<string> = {
-  type: 'IPv4 address, or ""',
-  fromYaml: (raw) => (raw === null || raw === '' ? good('') : typeof raw === 'string' ? optionalIPv4.fromText(raw) : bad('an IPv4 address')),
-  fromText: (t) => {
-    const v = t.trim();
-    return v === '' || (isIPv4(v) && v !== '0.0.0.0') ? good(v) : bad('an IPv4 address other than 0.0.0.0');
-  },
-  toYaml: (v) => v,
-};
-
-// ---- the schema ----------------------------------------------------------------------------
+const d = ALERTS_DEFAULTS;
+const dd = DELIVERY_DEFAULTS;
 
 const MiB = 1024 * 1024;
 
@@ -539,9 +244,9 @@ export const configSchema = {
     group: key(nonEmptyString('a consumer group name'), 'ribwatch-analyzer', 'Kafka consumer group of `ribwatch analyzer`; one analyzer per group (its detectors hold per-peer state), separate from the writers\' group.'),
     maxWaitMs: key(integer(1, 60_000, 'an integer from 1 to 60000'), 200, 'The analyzer takes a batch from the bus once its oldest record has waited this many milliseconds (detection latency).'),
     detectors: key(
-      listOf(['prefix-flap', 'session-flap', 'rfd', 'leaks', 'prefix-limit'] as const),
-      ['prefix-flap', 'session-flap', 'rfd', 'leaks', 'prefix-limit'],
-      'Stream detectors that run: prefix-flap, session-flap, rfd (route-flap dampening), leaks (against the inventory), prefix-limit.',
+      listOf(['prefix-flap', 'session-flap', 'dampening', 'leaks', 'prefix-limit'] as const),
+      ['prefix-flap', 'session-flap', 'dampening', 'leaks', 'prefix-limit'],
+      'Stream detectors that run, named as the alerts they raise: prefix-flap, session-flap, dampening (route-flap dampening, RFC 2439; formerly rfd), leaks (against the inventory), prefix-limit.',
     ),
     metricsListen: key(
       optionalHostPort,
@@ -551,7 +256,7 @@ export const configSchema = {
     tickSeconds: key(integer(1, 3600, 'an integer from 1 to 3600'), 1, 'How often the detectors do their time-based work (clearing after quiet periods, reuse, eviction).'),
     maxPathKeys: key(integer(1000, 100_000_000, 'an integer from 1000 to 100000000'), 2_000_000, 'Per-path state cap of the prefix-flap and dampening detectors (least recently used dropped beyond it).'),
     maxPeerKeys: key(integer(100, 10_000_000, 'an integer from 100 to 10000000'), 100_000, 'Cap on per-peer state (session flaps, prefix-limit families) and on leak sightings.'),
-    flap: {
+    prefixFlap: {
       windowSeconds: key(integer(10, 86_400, 'an integer from 10 to 86400'), 600, 'Sliding window in which withdraw/re-announce cycles and attribute changes of one path are counted.'),
       warning: key(integer(1, 100_000, 'a positive integer'), 5, 'Flaps of one path in the window for a warning prefix-flap alert.'),
       critical: key(integer(1, 100_000, 'a positive integer'), 20, 'Flaps of one path in the window for a critical prefix-flap alert.'),
@@ -565,7 +270,7 @@ export const configSchema = {
       warningPercent: key(integer(1, 100, 'a percentage from 1 to 100'), 75, 'Received prefixes, as a percentage of the peer\'s max-prefix, that raise a warning prefix-limit alert.'),
       criticalPercent: key(integer(1, 100, 'a percentage from 1 to 100'), 90, 'Received prefixes, as a percentage of the peer\'s max-prefix, that raise a critical prefix-limit alert.'),
     },
-    rfd: {
+    dampening: {
       views: key(
         listOf(['adj-in-pre', 'adj-in-post', 'loc-rib', 'adj-out-pre', 'adj-out-post'] as const),
         ['adj-in-pre', 'adj-in-post'],
@@ -587,10 +292,43 @@ export const configSchema = {
       digest: key(cronSchedule, '0 8 * * *', 'When the daily digest goes to Slack and the webhook: open alerts by kind and severity, top flapping prefixes, prefix-limit headroom.'),
     },
   },
-  // The alerts' own fragment (analyzer/alerts/options.ts, documented in docs/alerts.md).
-  alerts: alertsConfigSchema.alerts,
-  slack: alertsConfigSchema.slack,
-  webhook: alertsConfigSchema.webhook,
+  // The alerting sections (docs/alerts.md); slack and webhook sit at the top level so their
+  // environment names are RIBWATCH_SLACK_WEBHOOK_URL, RIBWATCH_WEBHOOK_URL and so on.
+  alerts: {
+    minSeverity: key(oneOf(SEVERITIES), d.minSeverity, 'Alerts below this severity are kept (API, store) but not notified, e.g. info for administrative session resets.'),
+    squashSeconds: key(integer(0, 3600), d.squashSeconds, 'Seconds to gather observations after an alert opens before its first notification (BGPalerter squash).'),
+    notifyIntervalSeconds: key(
+      integer(1, 7 * 86_400),
+      d.notifyIntervalSeconds,
+      'Changes of an open alert (more routers seeing it, severity falling) and reminders are sent at most this often; escalation and resolve go out at once.',
+    ),
+    remind: key(bool, d.remind, 'Repeat an unchanged, unacknowledged open alert every notifyIntervalSeconds.'),
+    resolveAfterSeconds: key(integer(0, 7 * 86_400), d.resolveAfterSeconds, 'Fade-off: an alert resolves after this many seconds without an active observation.'),
+    staleAfterSeconds: key(integer(0, 7 * 86_400), d.staleAfterSeconds, 'An active observation not repeated for this long counts as cleared; 0 keeps it active until its detector clears it.'),
+    maxOpenAlerts: key(integer(1, 10_000_000), d.maxOpenAlerts, 'Most open and acknowledged alerts held; observations opening more are dropped, counted and logged.'),
+    maxObserversPerAlert: key(integer(1, 10_000), d.maxObserversPerAlert, 'Routers/peers listed per alert; more are counted only.'),
+    keepResolvedSeconds: key(integer(0, 30 * 86_400), d.keepResolvedSeconds, 'Resolved alerts stay in memory for the API this long (they stay in the store regardless).'),
+    silences: key(silenceList, d.silences, 'Silences and maintenance windows: matchers on kind/router/peer/prefix/cluster/node with startsAt, endsAt and reason; they mute notifications, not alerts.'),
+    queueSize: key(integer(1, 1_000_000), dd.queueSize, 'Notifications waiting per channel; when full the oldest is dropped (counted and logged).'),
+    maxAttempts: key(integer(1, 100), dd.maxAttempts, 'Delivery attempts per notification before it is given up (a later change of the alert notifies again).'),
+    retryBaseMs: key(integer(1, 3_600_000), dd.retryBaseMs, 'First retry delay in ms, doubled per attempt with jitter; a 429 Retry-After takes precedence.'),
+    retryMaxMs: key(integer(1, 3_600_000), dd.retryMaxMs, 'Longest retry delay in ms.'),
+    requestTimeoutMs: key(integer(100, 600_000), dd.requestTimeoutMs, 'Timeout of one notification HTTP request in ms.'),
+  },
+  slack: {
+    webhookUrl: key(text('an http(s) URL', 'string ("" = off)', isHttpUrl), d.slack.webhookUrl, 'Slack incoming webhook URL (a secret, never logged); "" disables it.'),
+    botToken: key(text('a Slack bot token (xoxb-…)', 'string ("" = off)'), d.slack.botToken, 'Slack bot token for the Web API (with channel: threads and edited messages); a secret, never logged.'),
+    channel: key(text('a Slack channel ID or name', 'string ("" = off)'), d.slack.channel, 'Slack channel for the Web API (an ID such as C0123456789).'),
+    apiUrl: key(text('an http(s) URL', 'string ("" = off)', isHttpUrl), d.slack.apiUrl, 'Slack Web API base URL.'),
+    messagesPerSecond: key(decimal(0.01, 100), d.slack.messagesPerSecond, 'Messages per second per Slack channel (Slack allows about 1).'),
+    burst: key(integer(1, 1000), d.slack.burst, 'Messages Slack may receive back to back before the rate applies.'),
+  },
+  webhook: {
+    url: key(text('an http(s) URL', 'string ("" = off)', isHttpUrl), d.webhook.url, 'Generic JSON webhook URL (never logged); "" disables it.'),
+    secret: key(text('a string', 'string ("" = off)'), d.webhook.secret, 'HMAC-SHA256 key: X-Ribwatch-Signature is sha256=hex(HMAC(secret, timestamp + "." + body)); never logged.'),
+    messagesPerSecond: key(decimal(0.01, 1000), d.webhook.messagesPerSecond, 'Messages per second to the webhook.'),
+    burst: key(integer(1, 10_000), d.webhook.burst, 'Messages the webhook may receive back to back.'),
+  },
 };
 
 interface SchemaSection {
@@ -598,6 +336,52 @@ interface SchemaSection {
 }
 
 export type Config = ConfigOf<typeof configSchema>;
+
+/** The alerting sections of the schema (the analyzer's optionsFromConfig reads them). */
+export const alertsConfigSchema = { alerts: configSchema.alerts, slack: configSchema.slack, webhook: configSchema.webhook };
+export type AlertsConfig = ConfigOf<typeof alertsConfigSchema>;
+
+/** Environment variables read directly when the configuration leaves the value empty. */
+export const SECRET_ENV = {
+  slackWebhookUrl: 'RIBWATCH_SLACK_WEBHOOK_URL',
+  slackBotToken: 'RIBWATCH_SLACK_BOT_TOKEN',
+  webhookUrl: 'RIBWATCH_WEBHOOK_URL',
+  webhookSecret: 'RIBWATCH_WEBHOOK_SECRET',
+} as const;
+
+/**
+ * Keys and whole sections renamed so that one concept has one name (the detector and its alert
+ * kind: prefix-flap, dampening). The old names still load, from the file, the environment
+ * (RIBWATCH_ANALYZER_RFD_VIEWS) and the command line, with one warning naming the new one.
+ */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  'analyzer.flap': 'analyzer.prefixFlap',
+  'analyzer.rfd': 'analyzer.dampening',
+};
+
+/** Values renamed inside a key's value (a list item or a choice), per key: old → new. */
+export const RENAMED_VALUES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'analyzer.detectors': { rfd: 'dampening' },
+};
+
+/** The current path of a renamed key ('analyzer.rfd.views' → 'analyzer.dampening.views'); undefined when not renamed. */
+export function renamedPath(path: string): string | undefined {
+  for (const [from, to] of Object.entries(RENAMED_KEYS)) {
+    if (path === from) return to;
+    if (path.startsWith(`${from}.`)) return to + path.slice(from.length);
+  }
+  return undefined;
+}
+
+/** Every old path of a current one (the inverse of renamedPath). */
+export function formerPaths(path: string): string[] {
+  const out: string[] = [];
+  for (const [from, to] of Object.entries(RENAMED_KEYS)) {
+    if (path === to) out.push(from);
+    else if (path.startsWith(`${to}.`)) out.push(from + path.slice(to.length));
+  }
+  return out;
+}
 
 /** `collector.maxSessions` → `RIBWATCH_COLLECTOR_MAX_SESSIONS`. */
 export function envName(path: string): string {
@@ -625,196 +409,4 @@ export function configEntries(schema: SchemaSection = configSchema): ConfigEntry
   };
   walk(schema, '');
   return out;
-}
-
-// ---- loading -------------------------------------------------------------------------------
-
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.length === 1 ? (problems[0] ?? '') : `configuration has ${problems.length} problems:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-export interface LoadOptions {
-  /** The YAML file; absent means defaults + environment only. */
-  readonly file?: string;
-  /** Text of the file (tests); `file` is then only the name shown in messages. */
-  readonly text?: string;
-  /** Environment to read RIBWATCH_* from (default: none, so tests are hermetic; the CLI passes process.env). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Command-line overrides by key path, as text ("collector.listen" → "0.0.0.0:11019"). */
-  readonly overrides?: Readonly<Record<string, string>>;
-}
-
-export interface Loaded {
-  readonly config: Config;
-  /** Things worth a log line that are not errors (unknown RIBWATCH_* variables). */
-  readonly warnings: readonly string[];
-}
-
-function show(raw: unknown): string {
-  if (raw === null || raw === undefined) return 'nothing';
-  const s = JSON.stringify(raw);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-/** Environment variables that are not configuration keys but belong to ribwatch. */
-const NON_KEY_ENV = new Set(['RIBWATCH_CONFIG']);
-
-export function loadConfig(opts: LoadOptions = {}): Loaded {
-  const entries = configEntries();
-  const byPath = new Map(entries.map((e) => [e.path, e]));
-  const values = new Map<string, unknown>(entries.map((e) => [e.path, e.key.defaultValue]));
-  const problems: string[] = [];
-  const warnings: string[] = [];
-
-  if (opts.file !== undefined || opts.text !== undefined) {
-    const label = opts.file !== undefined ? basename(opts.file) : 'config';
-    let text = opts.text;
-    if (text === undefined && opts.file !== undefined) {
-      try {
-        text = readFileSync(opts.file, 'utf8');
-      } catch (err) {
-        throw new ConfigError([`${opts.file}: cannot read: ${err instanceof Error ? err.message : String(err)}`]);
-      }
-    }
-    readYaml(text ?? '', label, byPath, values, problems);
-  }
-
-  const env = opts.env ?? {};
-  const envByName = new Map(entries.map((e) => [e.env, e]));
-  for (const [name, text] of Object.entries(env)) {
-    if (!name.startsWith('RIBWATCH_') || text === undefined) continue;
-    const e = envByName.get(name);
-    if (!e) {
-      if (!NON_KEY_ENV.has(name)) warnings.push(`${name}: not a configuration key (ignored)`);
-      continue;
-    }
-    const r = e.key.kind.fromText(text);
-    if (r.ok) values.set(e.path, r.value);
-    else problems.push(`environment ${name}: ${e.path}: expected ${r.expected}, got ${show(text)}`);
-  }
-
-  for (const [path, text] of Object.entries(opts.overrides ?? {})) {
-    const e = byPath.get(path);
-    if (!e) {
-      problems.push(`command line: ${path}: unknown key`);
-      continue;
-    }
-    const r = e.key.kind.fromText(text);
-    if (r.ok) values.set(path, r.value);
-    else problems.push(`command line: ${path}: expected ${r.expected}, got ${show(text)}`);
-  }
-
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { config: assemble(values), warnings };
-}
-
-function readYaml(text: string, label: string, byPath: ReadonlyMap<string, ConfigEntry>, values: Map<string, unknown>, problems: string[]): void {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const at = lines.linePos(e.pos[0]);
-      problems.push(`${label}:${at.line}:${at.col}: ${e.message.split('\n')[0] ?? e.message}`);
-    }
-    return;
-  }
-  const where = (n: YamlNode | null | undefined): string => {
-    const off = n?.range?.[0];
-    return off === undefined ? '' : ` (line ${lines.linePos(off).line})`;
-  };
-  const sections = new Set([...byPath.keys()].flatMap((p) => p.split('.').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('.'))));
-  const walk = (node: unknown, prefix: string): void => {
-    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return; // "collector:" with nothing under it
-    if (!isMap(node)) {
-      problems.push(`${label}: ${prefix === '' ? '(top level)' : prefix}: expected a mapping of keys${where(node as YamlNode)}`);
-      return;
-    }
-    for (const pair of node.items) {
-      const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const path = prefix === '' ? k : `${prefix}.${k}`;
-      const entry = byPath.get(path);
-      if (entry) {
-        const v = pair.value;
-        const raw: unknown = isScalar(v) || isSeq(v) || isMap(v) ? v.toJSON() : v;
-        const r = entry.key.kind.fromYaml(raw);
-        if (r.ok) values.set(path, r.value);
-        else problems.push(`${label}: ${path}: expected ${r.expected}, got ${show(raw)}${where(v as YamlNode)}`);
-      } else if (sections.has(path)) {
-        walk(pair.value, path);
-      } else {
-        const known = [...byPath.keys(), ...sections]
-          .filter((p) => p.startsWith(prefix === '' ? '' : `${prefix}.`) && p.split('.').length === path.split('.').length)
-          .map((p) => p.split('.').pop());
-        problems.push(`${label}: ${path}: unknown key (known here: ${[...new Set(known)].join(', ')})${where(pair.key as YamlNode)}`);
-      }
-    }
-  };
-  walk(doc.contents, '');
-}
-
-function assemble(values: ReadonlyMap<string, unknown>): Config {
-  const root: Record<string, unknown> = {};
-  for (const [path, v] of values) {
-    const segs = path.split('.');
-    let at = root;
-    for (const s of segs.slice(0, -1)) at = (at[s] ??= {}) as Record<string, unknown>;
-    at[segs[segs.length - 1] ?? ''] = v;
-  }
-  // The shape is built from the schema's own paths, so it is a Config by construction.
-  return root as unknown as Config;
-}
-
-/** The configuration with every key at its default. */
-export function defaultConfig(): Config {
-  return loadConfig().config;
-}
-
-// ---- rendering (docs/configuration.md, deploy/ribwatch.example.yaml) -----------------------
-
-function yamlInline(v: unknown): string {
-  return stringify(v, { flow: true, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }).trim();
-}
-
-/** The reference table for docs/configuration.md. */
-export function renderConfigReference(): string {
-  const out: string[] = [];
-  let section = '';
-  for (const e of configEntries()) {
-    const s = e.path.split('.')[0] ?? '';
-    if (s !== section) {
-      section = s;
-      out.push('', `### \`${s}\``, '', '| key | environment | type | default | description |', '|---|---|---|---|---|');
-    }
-    const def = yamlInline(e.key.kind.toYaml(e.key.defaultValue)).replace(/\|/g, '\\|');
-    out.push(`| \`${e.path}\` | \`${e.env}\` | ${e.key.kind.type.replace(/\|/g, '\\|')} | \`${def}\` | ${e.key.description.replace(/\|/g, '\\|')} |`);
-  }
-  return `${out.join('\n').trim()}\n`;
-}
-
-/** A complete config file with every key at its default, each described in a comment. */
-export function renderExampleConfig(): string {
-  const out = [
-    '# ribwatch configuration: every key with its default value.',
-    '# Each key can be overridden by an environment variable, named in the comment above it.',
-    '# Generated from config/config.ts (renderExampleConfig); docs/configuration.md explains the keys.',
-  ];
-  let open: string[] = [];
-  for (const e of configEntries()) {
-    const segs = e.path.split('.');
-    const parents = segs.slice(0, -1);
-    // Open every section header this key needs that the previous key did not (nested sections indent).
-    let same = 0;
-    while (same < parents.length && same < open.length && parents[same] === open[same]) same++;
-    for (let d = same; d < parents.length; d++) {
-      if (d === 0) out.push('');
-      out.push(`${'  '.repeat(d)}${parents[d] ?? ''}:`);
-    }
-    open = parents;
-    const pad = '  '.repeat(parents.length);
-    out.push(`${pad}# ${e.key.description}`, `${pad}# env: ${e.env}`, `${pad}${segs.at(-1) ?? ''}: ${yamlInline(e.key.kind.toYaml(e.key.defaultValue))}`);
-  }
-  return `${out.join('\n')}\n`;
 }

@@ -1,15 +1,15 @@
 /**
  * The alerting options as one typed object with defaults, from the configuration's alerts, slack
- * and webhook sections (their schema: config/alerts.ts).
+ * and webhook sections (their schema: config/config.ts).
  */
-import { ALERTS_DEFAULTS, DELIVERY_DEFAULTS, SECRET_ENV } from '../../config/alerts.js';
-import type { AlertsConfig } from '../../config/alerts.js';
+import { ALERTS_DEFAULTS, DELIVERY_DEFAULTS, SECRET_ENV } from '../../config/config.js';
+import type { AlertsConfig } from '../../config/config.js';
 import type { DeliveryOptions, SlackOptions, WebhookOptions } from '../notify/options.js';
 import type { Severity } from '../types.js';
 import type { SilenceInput } from './silences.js';
 
-export { alertsConfigSchema, SECRET_ENV } from '../../config/alerts.js';
-export type { AlertsConfig } from '../../config/alerts.js';
+export { alertsConfigSchema, SECRET_ENV } from '../../config/config.js';
+export type { AlertsConfig } from '../../config/config.js';
 export type { ChannelThrottle, DeliveryOptions, SlackOptions, WebhookOptions } from '../notify/options.js';
 
 export interface AlertsOptions {

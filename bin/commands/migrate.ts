@@ -5,7 +5,7 @@
  * ClickHouse server), unless --data or --clickhouse name another.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../config/config.js';
+import { ConfigError, loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/config.js';
 import { appliedMigrations, DEFAULT_RETENTION_DAYS, loadMigrations, migrate, MigrationError } from '../../store/migrate.js';
 import { openStore } from '../../store/index.js';

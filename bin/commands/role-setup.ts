@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../bus/index.js';
-import { ConfigError, loadConfig } from '../../config/config.js';
+import { ConfigError, loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/config.js';
 import type { RunningRole } from '../../lifecycle/role.js';
 import type { HostPort } from '../../net/addresses.js';

@@ -15,7 +15,7 @@ import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
 import { startWriter } from '../../writer/index.js';
 import { MemoryBus } from '../../bus/index.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import { createRegistry } from '../../telemetry/metrics.js';
 import { migrate } from '../../store/migrate.js';
 import { parseCidr } from '../../net/addresses.js';

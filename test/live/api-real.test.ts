@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startApi } from '../../api/index.js';
 import type { AlertsControl, RunningApi, SilenceLike } from '../../api/index.js';
 import { sha256Hex } from '../../api/auth.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../telemetry/log.js';
 import { formatPrefix, parsePrefix, prefixContains } from '../../inventory/prefix-trie.js';
 import type { BusRecord, PeerRef, RouteAttributes, RouteRecord } from '../../records/types.js';

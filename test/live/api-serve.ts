@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi } from '../../api/index.js';
 import type { AlertsControl, SilenceLike } from '../../api/index.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../telemetry/log.js';
 import { openStore } from '../../store/index.js';
 import { API_CAPTURES, loadCaptures } from './api-fixture.js';

@@ -12,7 +12,7 @@ import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
 import { MemoryBus } from '../../bus/index.js';
 import type { BusBatch } from '../../bus/index.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import { parseInventory } from '../../inventory/inventory.js';
 import { createRegistry } from '../../telemetry/metrics.js';
 import { parseCidr } from '../../net/addresses.js';
@@ -153,6 +153,6 @@ test('a detector that throws on a record is counted and skipped; the others stil
 });
 
 test('contradicting thresholds are refused naming the keys', () => {
-  const { config } = loadConfig({ overrides: { 'analyzer.flap.warning': '30', 'analyzer.prefixLimit.warningPercent': '95' } });
-  assert.throws(() => detectorOptions(config.analyzer), /analyzer\.flap\.warning \(30\) must be below analyzer\.flap\.critical \(20\); analyzer\.prefixLimit\.warningPercent \(95\) must be below analyzer\.prefixLimit\.criticalPercent \(90\)/);
+  const { config } = loadConfig({ overrides: { 'analyzer.prefixFlap.warning': '30', 'analyzer.prefixLimit.warningPercent': '95' } });
+  assert.throws(() => detectorOptions(config.analyzer), /analyzer\.prefixFlap\.warning \(30\) must be below analyzer\.prefixFlap\.critical \(20\); analyzer\.prefixLimit\.warningPercent \(95\) must be below analyzer\.prefixLimit\.criticalPercent \(90\)/);
 });

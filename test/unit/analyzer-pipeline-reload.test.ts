@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBus } from '../../bus/index.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import { StartupError } from '../../lifecycle/startup.js';
 import type { RouteRecord } from '../../records/types.js';
 import { startAnalyzer } from '../../analyzer/index.js';
@@ -61,7 +61,7 @@ test('analyzer.inventory is watched: an edit forbidding pod CIDRs turns the next
   const analyzer = await startAnalyzer({ bus, config, log, env: {} });
   const producer = bus.producer();
   try {
-    assert.deepEqual(analyzer.describe().slice(0, 2), [`inventory ${file} (reloaded when it changes); 1 cluster, 1 router`, 'detectors prefix-flap, session-flap, rfd, leaks, prefix-limit']);
+    assert.deepEqual(analyzer.describe().slice(0, 2), [`inventory ${file} (reloaded when it changes); 1 cluster, 1 router`, 'detectors prefix-flap, session-flap, dampening, leaks, prefix-limit']);
     producer.write([announce('10.244.1.0/24')]);
     await until(() => analyzer.pipeline.stats.records === 1, 5000);
     assert.deepEqual(analyzer.alerting.manager.list(), []);

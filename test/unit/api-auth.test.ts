@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Authenticator, firstRunToken, isLoopback, sha256Hex, tokenHashes } from '../../api/auth.js';
 import { ApiError } from '../../api/errors.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 
 const READ = 'read-token-0123456789';
 const ADMIN = 'admin-token-abcdefghij';

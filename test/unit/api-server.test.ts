@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { buildApi, startApi } from '../../api/index.js';
 import type { ApiOptions } from '../../api/index.js';
 import { sha256Hex } from '../../api/auth.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../telemetry/log.js';
 import type { Store } from '../../store/index.js';
 

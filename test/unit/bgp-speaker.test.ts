@@ -13,7 +13,7 @@ import type { BgpMessage, OpenInput } from '@ribwatch/bmp-parser';
 import { BgpMetrics } from '../../bgp/metrics.js';
 import { BgpSpeaker, speakerOptions } from '../../bgp/speaker.js';
 import { BgpFramer } from '../../bgp/framer.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import { createRegistry } from '../../telemetry/metrics.js';
 import type { BusRecord, PeerDownRecord, RouteRecord } from '../../records/types.js';
 import { MemorySink, memoryLogger, until } from './collector-helpers.js';

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configEntries, envName, loadConfig, renderConfigReference, renderExampleConfig } from '../../config/config.js';
+import { configEntries, envName } from '../../config/config.js';
+import { ConfigError, loadConfig } from '../../config/load.js';
+import { renderConfigReference, renderExampleConfig } from '../../config/render.js';
 import { cidrContains } from '../../net/addresses.js';
 
 function problems(fn: () => unknown): readonly string[] {
@@ -117,4 +119,53 @@ void test('every key has an environment name and a description; the example file
   assert.deepEqual(config, loadConfig().config, 'the example loads and equals the defaults');
   const docs = readFileSync(new URL('docs/configuration.md', root), 'utf8');
   assert.ok(docs.includes(renderConfigReference()), 'docs/configuration.md reference table is stale: regenerate it');
+});
+
+void test('booleans: true/false in YAML; true/1/yes and false/0/no in the environment; an empty variable is an error, not false', () => {
+  assert.equal(loadConfig({ env: { RIBWATCH_API_METRICS_TOKEN: 'YES' } }).config.api.metricsToken, true);
+  assert.equal(loadConfig({ env: { RIBWATCH_API_METRICS_TOKEN: ' 0 ' } }).config.api.metricsToken, false);
+  assert.equal(loadConfig({ env: { RIBWATCH_ALERTS_REMIND: 'no' } }).config.alerts.remind, false);
+  // The same kind everywhere: the alerting sections used to refuse "" where the rest took it as false.
+  for (const [name, path] of [
+    ['RIBWATCH_API_METRICS_TOKEN', 'api.metricsToken'],
+    ['RIBWATCH_ALERTS_REMIND', 'alerts.remind'],
+  ] as const) {
+    assert.deepEqual(problems(() => loadConfig({ env: { [name]: '' } })), [`environment ${name}: ${path}: expected true or false, got ""`]);
+  }
+  assert.deepEqual(problems(() => loadConfig({ file: 'c.yaml', text: 'alerts:\n  remind: "yes"\n' })), ['c.yaml: alerts.remind: expected true or false, got "yes" (line 2)']);
+});
+
+void test('renamed keys keep working under their old names, from the file, the environment and the command line, with a warning naming the new one', () => {
+  const fromFile = loadConfig({ file: 'c.yaml', text: 'analyzer:\n  rfd:\n    defaultProfile: juniper\n  flap:\n    warning: 3\n' });
+  assert.equal(fromFile.config.analyzer.dampening.defaultProfile, 'juniper');
+  assert.equal(fromFile.config.analyzer.prefixFlap.warning, 3);
+  assert.deepEqual(fromFile.warnings, ['c.yaml: analyzer.rfd is deprecated, use analyzer.dampening (line 2)', 'c.yaml: analyzer.flap is deprecated, use analyzer.prefixFlap (line 4)']);
+
+  const fromEnv = loadConfig({ env: { RIBWATCH_ANALYZER_RFD_VIEWS: 'loc-rib', RIBWATCH_ANALYZER_FLAP_CRITICAL: '40' } });
+  assert.deepEqual(fromEnv.config.analyzer.dampening.views, ['loc-rib']);
+  assert.equal(fromEnv.config.analyzer.prefixFlap.critical, 40);
+  assert.deepEqual([...fromEnv.warnings].sort(), [
+    'environment RIBWATCH_ANALYZER_FLAP_CRITICAL is deprecated, use RIBWATCH_ANALYZER_PREFIX_FLAP_CRITICAL (analyzer.prefixFlap.critical)',
+    'environment RIBWATCH_ANALYZER_RFD_VIEWS is deprecated, use RIBWATCH_ANALYZER_DAMPENING_VIEWS (analyzer.dampening.views)',
+  ]);
+  // Both names set: the current one wins, whatever the order of the environment.
+  const both = loadConfig({ env: { RIBWATCH_ANALYZER_DAMPENING_DEFAULT_PROFILE: 'frr', RIBWATCH_ANALYZER_RFD_DEFAULT_PROFILE: 'cisco' } });
+  assert.equal(both.config.analyzer.dampening.defaultProfile, 'frr');
+
+  const fromFlag = loadConfig({ overrides: { 'analyzer.rfd.defaultProfile': 'rfc7196' } });
+  assert.equal(fromFlag.config.analyzer.dampening.defaultProfile, 'rfc7196');
+  assert.deepEqual(fromFlag.warnings, ['command line: analyzer.rfd.defaultProfile is deprecated, use analyzer.dampening.defaultProfile']);
+  // A key that never existed is still an error under either name.
+  assert.deepEqual(problems(() => loadConfig({ file: 'c.yaml', text: 'analyzer:\n  rfd:\n    profile: x\n' })), ['c.yaml: analyzer.dampening.profile: unknown key (known here: views, defaultProfile) (line 3)']);
+});
+
+void test('renamed list values keep working: rfd in analyzer.detectors is the dampening detector, with a warning', () => {
+  const fromFile = loadConfig({ file: 'c.yaml', text: 'analyzer:\n  detectors: [prefix-flap, rfd]\n' });
+  assert.deepEqual(fromFile.config.analyzer.detectors, ['prefix-flap', 'dampening']);
+  assert.deepEqual(fromFile.warnings, ['c.yaml: analyzer.detectors: "rfd" is deprecated, use "dampening"']);
+  const fromEnv = loadConfig({ env: { RIBWATCH_ANALYZER_DETECTORS: 'rfd, leaks' } });
+  assert.deepEqual(fromEnv.config.analyzer.detectors, ['dampening', 'leaks']);
+  assert.deepEqual(fromEnv.warnings, ['environment RIBWATCH_ANALYZER_DETECTORS: analyzer.detectors: "rfd" is deprecated, use "dampening"']);
+  assert.deepEqual(loadConfig({ env: { RIBWATCH_ANALYZER_DETECTORS: 'dampening' } }).warnings, []);
+  assert.deepEqual(problems(() => loadConfig({ env: { RIBWATCH_ANALYZER_DETECTORS: 'rdf' } })).length, 1);
 });

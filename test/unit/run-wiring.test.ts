@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/config.js';
 import { connectKafka, kafkaOptions } from '../../bin/setup/bus.js';
 import { StartupError } from '../../lifecycle/startup.js';
