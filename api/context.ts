@@ -73,7 +73,5 @@ export function iso(chTime: string | null | undefined): string | null {
   return `${chTime.replace(' ', 'T')}${chTime.includes('.') ? '' : '.000'}Z`;
 }
 
-/** ms → the DateTime64(3) text ClickHouse parameters take. */
-export function chTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-}
+/** ms → the DateTime64(3) text ClickHouse parameters take (store/clickhouse-text.ts). */
+export { chTime } from '../store/clickhouse-text.js';

@@ -25,7 +25,9 @@ import type { Admin, Consumer, KafkaConfig, LogEntry, Producer, SASLOptions } fr
 import type { Logger } from 'pino';
 import type { BusRecord } from '../records/types.js';
 import { recordKey } from '../records/types.js';
+import { oneLine } from '../lifecycle/startup.js';
 import { recordJson } from '../records/json.js';
+import type { RawBmpSink } from '../records/sink.js';
 import { Batcher } from './batcher.js';
 import { encodeObmpRaw } from './openbmp.js';
 import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions, ProducerOptions, ProducerStats } from './types.js';
@@ -81,10 +83,8 @@ export interface KafkaBusOptions {
   readonly rawAdminId?: string;
 }
 
-/** The OpenBMP raw feed: one BMP message per record, keyed by router (order per router). */
-export interface RawBmpSink {
-  write(router: string, bmp: Uint8Array, arrivalMs: number): boolean;
-  drained(): Promise<void>;
+/** The OpenBMP raw feed on Kafka: one BMP message per record, keyed by router (order per router). */
+export interface RawBmpProducer extends RawBmpSink {
   flush(): Promise<void>;
   close(): Promise<void>;
   stats(): ProducerStats;
@@ -147,12 +147,6 @@ export function kafkaClientConfig(o: KafkaBusOptions): KafkaConfig {
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function oneLine(e: unknown): string {
-  const err = asError(e);
-  const cause = (err as { cause?: unknown }).cause;
-  const msg = err.message.replace(/\s+/g, ' ').trim();
-  return cause instanceof Error && !msg.includes(cause.message) ? `${msg}: ${cause.message}` : msg;
-}
 
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
@@ -225,7 +219,7 @@ export class KafkaBus implements Bus {
   }
 
   /** The OpenBMP raw feed producer; rawTopic must be configured. */
-  rawProducer(opts: ProducerOptions = {}): RawBmpSink {
+  rawProducer(opts: ProducerOptions = {}): RawBmpProducer {
     const topic = this.options.rawTopic;
     if (!topic) throw new Error('kafka: rawTopic is not configured (the OpenBMP raw feed is off)');
     const adminId = this.options.rawAdminId ?? hostname();

@@ -10,11 +10,10 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../telemetry/log.js';
 import { anyCidrContains, canonicalAddress } from '../net/addresses.js';
 import type { Cidr, HostPort } from '../net/addresses.js';
-import type { RecordSink } from '../records/sink.js';
+import type { RawBmpSink, RecordSink } from '../records/sink.js';
 import { RefusalLog } from '../telemetry/refusal-log.js';
 import type { CollectorMetrics } from './metrics.js';
 import { RouterSession } from './session.js';
-import type { RawBmpTap } from './session.js';
 
 export interface CollectorOptions {
   readonly listen: HostPort;
@@ -26,7 +25,7 @@ export interface CollectorOptions {
   readonly dumpQuietSeconds: number;
   readonly sink: RecordSink;
   /** Optional: every BMP frame as received (the OpenBMP raw feed). */
-  readonly raw?: RawBmpTap;
+  readonly raw?: RawBmpSink;
   readonly log: Logger;
   readonly metrics: CollectorMetrics;
   readonly clock?: () => number;

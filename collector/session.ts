@@ -6,7 +6,7 @@
  * paused, so TCP pushes back on the router, and resumed when the sink drains; nothing is buffered
  * without bound and nothing is dropped.
  *
- * Bad input (DESIGN.md "The BMP/BGP decoder"): a framing error cannot be resynchronised, so it
+ * Bad input (docs/architecture.md, "Bad input"): a framing error cannot be resynchronised, so it
  * closes this session with one log line (router, stream offset, reason) and a metric; a broken
  * message inside a sound frame is counted by kind, logged once per kind per session, and skipped.
  */
@@ -18,23 +18,15 @@ import type { Logger } from '../telemetry/log.js';
 import { peerLogger, routerLogger } from '../telemetry/log.js';
 import { canonicalAddress, formatHostPort } from '../net/addresses.js';
 import type { BusRecord } from '../records/types.js';
-import type { RecordSink } from '../records/sink.js';
+import type { RawBmpSink, RecordSink } from '../records/sink.js';
 import { bmpMessageTypeIndex, errorKind } from './bmp-names.js';
 import type { CollectorMetrics } from './metrics.js';
 import { RecordContext, appendRecordsFromBmp, arrivalTime, routerDownRecord, routerUpRecord } from './records-from-bmp.js';
 
-/**
- * Where whole BMP frames go as received (the OpenBMP raw feed, for GoBMP/OpenBMP consumers).
- * Same backpressure contract as RecordSink: write() false = full, the socket pauses until drained().
- */
-export interface RawBmpTap {
-  write(router: string, bmp: Uint8Array, arrivalMs: number): boolean;
-  drained(): Promise<void>;
-}
 
 export interface SessionDeps {
   readonly sink: RecordSink;
-  readonly raw?: RawBmpTap;
+  readonly raw?: RawBmpSink;
   readonly metrics: CollectorMetrics;
   /** The collector's logger; the session makes a child with its router and session id. */
   readonly log: Logger;

@@ -15,8 +15,11 @@ export class StartupError extends Error {
   }
 }
 
+/** An error as one line: its message with white space folded, and its cause when the message does not already say it. */
 export function oneLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+  const msg = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+  const cause = e instanceof Error ? (e as { cause?: unknown }).cause : undefined;
+  return cause instanceof Error && !msg.includes(cause.message) ? `${msg}: ${cause.message.replace(/\s+/g, ' ').trim()}` : msg;
 }
 
 /** Reads a PEM file named by a config key; "" is "not set". A failure names the key. */

@@ -22,6 +22,15 @@ export interface RecordSink {
   close(): Promise<void>;
 }
 
+/**
+ * Where whole BMP frames go as received (the OpenBMP raw feed, for GoBMP/OpenBMP consumers). Same
+ * backpressure contract as RecordSink: write() false = full, the socket pauses until drained().
+ */
+export interface RawBmpSink {
+  write(router: string, bmp: Uint8Array, arrivalMs: number): boolean;
+  drained(): Promise<void>;
+}
+
 export interface NdjsonSinkOptions {
   /** Called once, on the first error of the destination (EPIPE, ENOSPC...); records after it are dropped. */
   readonly onError?: (err: Error) => void;

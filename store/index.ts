@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseClientConfigOptions, ClickHouseSettings } from '@clickhouse/client';
+import { oneLine } from '../lifecycle/startup.js';
 
 export interface ServerStoreOptions {
   readonly kind: 'server';
@@ -146,16 +147,7 @@ export class Store {
   }
 }
 
-/** TabSeparated escaping (backslash, tab, newline, CR, NUL), for insertTsv bodies. */
-export function tsvEscape(s: string): string {
-  return /[\\\t\n\r\0]/.test(s) ? s.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESC[c] as string) : s;
-}
-const TSV_ESC: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
-
-function oneLine(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.replace(/\s+/g, ' ').trim();
-}
+export { chTime, tsvEscape } from './clickhouse-text.js';
 
 /** A database name is an identifier, never input: checked, then quoted. */
 function checkDatabase(db: string): string {

@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oneLine } from '../lifecycle/startup.js';
 import type { Store } from './index.js';
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -255,8 +256,4 @@ export async function applyRetention(store: Store, o: RenderOptions = {}): Promi
     changed.push(r.name);
   }
   return changed.sort();
-}
-
-function oneLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
 }

@@ -17,17 +17,11 @@ import type {
   RouterUpRecord,
   StatsRecord,
 } from '../records/types.js';
+import { chTime, tsvEscape } from '../store/clickhouse-text.js';
 import type { RouteAttributeColumns } from '../store/route-columns.js';
 
-/** RFC 3339 UTC ("2026-11-21T17:20:05.123Z") → ClickHouse DateTime64(3) text ("2026-11-21 17:20:05.123"). */
-export function chTime(iso: string): string {
-  // The collector writes Date.toISOString(): fixed layout, UTC. Anything else goes through Date.
-  if (iso.length === 24 && iso[10] === 'T' && iso[23] === 'Z') return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) throw new Error(`not an RFC 3339 time: ${JSON.stringify(iso)}`);
-  const s = d.toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 23)}`;
-}
+export { chTime } from '../store/clickhouse-text.js';
+
 
 /** Milliseconds since the epoch of a record time. */
 export function timeMs(iso: string): number {
@@ -219,11 +213,6 @@ export function routeUpdateRows(r: RouteRecord): RouteUpdateRow[] {
 
 // ---- TabSeparated ----
 
-/** TabSeparated escaping of one string value. */
-export function tsvString(s: string): string {
-  return /[\\\t\n\r\0']/.test(s) ? s.replace(/[\\\t\n\r\0']/g, (c) => TSV_ESC[c] as string) : s;
-}
-const TSV_ESC: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', "'": "\\'" };
 
 /** An array of numbers as TSV text: [1,2,3]. */
 function tsvNumbers(a: readonly number[]): string {
@@ -236,7 +225,7 @@ function tsvStrings(a: readonly string[]): string {
   let s = '[';
   for (let i = 0; i < a.length; i++) {
     if (i > 0) s += ',';
-    s += `'${tsvString(a[i] as string)}'`;
+    s += `'${tsvEscape(a[i] as string)}'`;
   }
   return `${s}]`;
 }
@@ -252,7 +241,7 @@ export function routeUpdateTsvLine(row: RouteUpdateRow): string {
     if (c === 'communities' || c === 'large_communities' || c === 'ext_communities') return tsvStrings(row[c]);
     const v = row[c];
     if (v === null) return '\\N';
-    return typeof v === 'number' ? String(v) : tsvString(v);
+    return typeof v === 'number' ? String(v) : tsvEscape(v);
   }).join('\t');
 }
 
@@ -261,28 +250,28 @@ const EMPTY_ATTRS_TSV = ['', '[]', '', '0', '', '\\N', '\\N', '[]', '[]', '[]', 
 function attrsTsv(a: RouteAttributes | null): string {
   if (a === null) return EMPTY_ATTRS_TSV;
   return [
-    tsvString(a.origin ?? ''),
+    tsvEscape(a.origin ?? ''),
     tsvNumbers(flatAsPath(a.as_path)),
-    tsvString(asPathJson(a.as_path)),
+    tsvEscape(asPathJson(a.as_path)),
     String(originAs(a.as_path)),
-    tsvString(a.next_hop ?? ''),
+    tsvEscape(a.next_hop ?? ''),
     tsvNullable(a.med),
     tsvNullable(a.local_pref),
     tsvStrings(a.communities),
     tsvStrings(a.large_communities),
     tsvStrings(a.ext_communities),
-    tsvString(extraJson(a)),
+    tsvEscape(extraJson(a)),
   ].join('\t');
 }
 
 function nlriTsv(p: RoutePrefix): string {
-  return `${tsvString(p.prefix)}\t${tsvString(p.rd ?? '')}\t${p.path_id ?? 0}\t${p.labels ? tsvNumbers(p.labels) : '[]'}`;
+  return `${tsvEscape(p.prefix)}\t${tsvEscape(p.rd ?? '')}\t${p.path_id ?? 0}\t${p.labels ? tsvNumbers(p.labels) : '[]'}`;
 }
 
 /** Appends the route_updates TSV lines of one record (each ending in "\n") to `out`; returns the row count. */
 export function appendRouteUpdatesTsv(r: RouteRecord, out: string[]): number {
   const peer = r.peer;
-  const head = `${chTime(r.time)}\t${tsvString(r.router)}\t${tsvString(r.session)}\t${r.seq}\t${chTime(r.router_time)}\t${tsvString(peer.address)}\t${peer.asn}\t${tsvString(peer.bgp_id)}\t${tsvString(peer.type)}\t${tsvString(peer.rd ?? '')}\t${tsvString(r.rib)}\t${tsvString(r.afi_safi)}\t`;
+  const head = `${chTime(r.time)}\t${tsvEscape(r.router)}\t${tsvEscape(r.session)}\t${r.seq}\t${chTime(r.router_time)}\t${tsvEscape(peer.address)}\t${peer.asn}\t${tsvEscape(peer.bgp_id)}\t${tsvEscape(peer.type)}\t${tsvEscape(peer.rd ?? '')}\t${tsvEscape(r.rib)}\t${tsvEscape(r.afi_safi)}\t`;
   const dump = r.dump ? '1' : '0';
   if (r.withdrawn.length > 0) {
     const tail = `\twithdraw\t${dump}\t0\t${EMPTY_ATTRS_TSV}\n`;

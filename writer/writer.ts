@@ -1,6 +1,6 @@
 /**
- * The writer: bus batches → ClickHouse rows (docs/schema.md), and the session rules of DESIGN.md
- * "Sessions, resets and time", applied here and nowhere else (never put back on the bus):
+ * The writer: bus batches → ClickHouse rows (docs/schema.md), and the session rules of
+ * docs/architecture.md ("Sessions, resets and time"), applied here and nowhere else (never put back on the bus):
  *
  * - peer_down: every current route of that peer is withdrawn by synthetic rows;
  * - router_down: the session's routes are marked stale (a BMP session that ends, with or without
@@ -34,7 +34,8 @@ import type { Logger } from '../telemetry/log.js';
 import type { BusBatch } from '../bus/index.js';
 import type { BusRecord, PeerRef, RouteRecord } from '../records/types.js';
 import type { Store } from '../store/index.js';
-import { appendRouteUpdatesTsv, chTime, isIgnored, peerEventRow, ribVersion, routeUpdateRows, routerRow, ROUTE_UPDATE_COLUMNS, statsRows, timeMs, VERSION_SUB } from './rows.js';
+import { chTime } from '../store/clickhouse-text.js';
+import { appendRouteUpdatesTsv, isIgnored, peerEventRow, ribVersion, routeUpdateRows, routerRow, ROUTE_UPDATE_COLUMNS, statsRows, timeMs, VERSION_SUB } from './rows.js';
 import type { RouteUpdateRow } from './rows.js';
 import { PENDING_RECONCILIATION, prefixCountsSnapshot, staleMarks, syntheticWithdrawals } from './sql.js';
 import type { Cause, RibScope, Stmt } from './sql.js';
@@ -271,7 +272,7 @@ export class Writer {
     if (since.size === 0) return;
     const sessions = [...since.keys()];
     // A replayed record's rows carry its own arrival time: nothing older than the batch can be one.
-    const from = chTime(new Date(Math.min(...since.values())).toISOString());
+    const from = chTime(Math.min(...since.values()));
     const parts = HISTORY_TABLES.map(
       // Synthetic rows carry their trigger's sequence but say nothing of the trigger's own rows.
       (t) => `SELECT '${t}' AS t, session, toInt64(max(seq)) AS seq FROM ${t} WHERE time >= {from:DateTime64(3, 'UTC')} AND has({sessions:Array(String)}, session)${t === 'route_updates' ? ' AND synthetic = 0' : ''} GROUP BY session`,
@@ -431,7 +432,7 @@ export class Writer {
     const now = this.now();
     for (const [router, p] of [...this.pending]) {
       if (now - p.lastDumpMs < this.reconcileQuietMs) continue;
-      const time = chTime(new Date(now).toISOString());
+      const time = chTime(now);
       const stmt = syntheticWithdrawals({ router, stale: 1 }, { time, routerTime: time, session: p.session, seq: 0 });
       await this.exec({ stmt, token: '', router, what: 'reconciliation after the quiet period' });
       this.stats.reconciliations++;
@@ -447,9 +448,9 @@ export class Writer {
   async snapshotCounts(now = this.now()): Promise<void> {
     const routers = [...this.changed].sort();
     this.changed.clear();
-    const since = chTime(new Date(this.lastCountsMs).toISOString());
+    const since = chTime(this.lastCountsMs);
     this.lastCountsMs = now;
-    const stmt = prefixCountsSnapshot(routers, chTime(new Date(now).toISOString()), since);
+    const stmt = prefixCountsSnapshot(routers, chTime(now), since);
     await this.store.command(stmt.query, stmt.params, { insert_deduplication_token: '' });
     this.stats.statements++;
   }

@@ -5,6 +5,7 @@
  * with FINAL), so saving is an insert and never an UPDATE.
  */
 import type { Logger } from '../../telemetry/log.js';
+import { chTime } from '../../store/clickhouse-text.js';
 import type { Store } from '../../store/index.js';
 import { ALERT_KINDS, SEVERITY_RANK } from '../types.js';
 import type { AlertKind, AlertSubject, FactValue, Severity } from '../types.js';
@@ -72,10 +73,7 @@ export interface SilenceRow {
   deleted: number;
 }
 
-/** ms → "2026-11-21 17:45:00.123" (DateTime64(3, 'UTC') text). */
-export function chTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-}
+export { chTime } from '../../store/clickhouse-text.js';
 
 /** DateTime64 text (or RFC 3339) → ms. */
 export function parseChTime(s: string): number {

@@ -24,6 +24,7 @@ import type { Store } from '../../store/index.js';
 import type { RouteRecord } from '../../records/types.js';
 import { AlertManager } from '../../analyzer/alerts/manager.js';
 import { DEFAULT_ALERTS_OPTIONS, DEFAULT_DELIVERY } from '../../analyzer/alerts/options.js';
+import { chTime } from '../../store/clickhouse-text.js';
 import { LeakAudit, PrefixLimitAudit, buildDigest, runRetention, sendDigest } from '../../analyzer/audits/index.js';
 import { AnalyzerPipeline } from '../../analyzer/pipeline.js';
 import { verifySignature } from '../../analyzer/notify/webhook.js';
@@ -86,7 +87,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const chTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 /** One route_updates row (the materialized view makes it the route's current state in rib). */
 function row(router: string, peer: string, peerAsn: number, prefix: string, action: 'announce' | 'withdraw', asPath: number[], atMs = Date.now()) {

@@ -10,14 +10,14 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
-import type { RawBmpTap } from '../../collector/session.js';
+import type { RawBmpSink } from '../../records/sink.js';
 import { createRegistry } from '../../telemetry/metrics.js';
 import { parseCidr } from '../../net/addresses.js';
 import type { Cidr } from '../../net/addresses.js';
 import { MemorySink, announce4, concat, initiation, memoryLogger, peer, peerUp, until } from './collector-helpers.js';
 
 /** A tap that keeps frames; `capacity` frames fit before write() says full, release() drains it. */
-class MemoryTap implements RawBmpTap {
+class MemoryTap implements RawBmpSink {
   readonly frames: { router: string; bmp: Buffer; arrivalMs: number }[] = [];
   pending = 0;
   fullReports = 0;
@@ -53,7 +53,7 @@ function loopback(): Cidr[] {
   return [c];
 }
 
-async function startCollector(raw: RawBmpTap, sink = new MemorySink()): Promise<{ collector: BmpCollector; port: number; sink: MemorySink }> {
+async function startCollector(raw: RawBmpSink, sink = new MemorySink()): Promise<{ collector: BmpCollector; port: number; sink: MemorySink }> {
   const collector = new BmpCollector({
     listen: { host: '127.0.0.1', port: 0 },
     maxSessions: 4,

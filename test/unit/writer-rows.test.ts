@@ -8,7 +8,6 @@ import type { PeerDownRecord, PeerUpRecord, RouteAttributes, RouteRecord, Router
 import {
   appendRouteUpdatesTsv,
   asPathJson,
-  chTime,
   extraJson,
   flatAsPath,
   originAs,
@@ -18,8 +17,8 @@ import {
   routeUpdateRows,
   routeUpdateTsvLine,
   statsRows,
-  tsvString,
 } from '../../writer/rows.js';
+import { tsvEscape } from '../../store/clickhouse-text.js';
 
 const peer = { address: '10.0.10.2', asn: 64512, bgp_id: '10.0.10.2', type: 'global', rd: null } as const;
 const base = { v: 1, router: '192.0.2.10', session: 'sess-1', seq: 4, time: '2026-11-21T17:20:05.126Z' } as const;
@@ -140,7 +139,7 @@ void test('VPN and labeled prefixes keep their RD, labels and path id; a peer RD
 });
 
 void test('TSV escaping: tabs, newlines, backslashes and quotes in values cannot break a line or an array', () => {
-  assert.equal(tsvString('a\tb\nc\\d\'e'), "a\\tb\\nc\\\\d\\'e");
+  assert.equal(tsvEscape('a\tb\nc\\d\'e'), "a\\tb\\nc\\\\d\\'e");
   const odd: RouteRecord = { ...route, withdrawn: [], announced: [{ prefix: '[2][0][0]...evpn\tx', path_id: null }], attributes: { ...attrs, communities: ["it's"] } };
   const out: string[] = [];
   appendRouteUpdatesTsv(odd, out);
@@ -165,12 +164,6 @@ void test('rarer attributes go to one JSON column, empty when none is present', 
     extraJson({ ...attrs, atomic_aggregate: true, aggregator: { asn: 65001, address: '10.0.0.1' }, originator_id: '10.0.0.9', cluster_list: ['10.0.0.1'], other: [{ code: 99, flags: 192, hex: '0102' }] }),
     '{"atomic_aggregate":true,"aggregator":{"asn":65001,"address":"10.0.0.1"},"originator_id":"10.0.0.9","cluster_list":["10.0.0.1"],"other":[{"code":99,"flags":192,"hex":"0102"}]}',
   );
-});
-
-void test('times: RFC 3339 UTC becomes DateTime64(3) text; other offsets are converted to UTC', () => {
-  assert.equal(chTime('2026-11-21T17:20:05.126Z'), '2026-11-21 17:20:05.126');
-  assert.equal(chTime('2026-11-21T18:20:05+01:00'), '2026-11-21 17:20:05.000');
-  assert.throws(() => chTime('yesterday'), /RFC 3339/);
 });
 
 void test('rib versions order by arrival time, then sequence, then withdraw < stale mark < announce', () => {
