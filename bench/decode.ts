@@ -11,7 +11,7 @@
  *       after the connection closes, behind every route record) is in the file; peak RSS is the
  *       child's VmHWM.
  *   (c) pmbmpd (pmacct) on the same stream, with JSON msglog and without; done as in
- *       ../shared/harness/README.md §6: sender finished and pmbmpd's CPU time flat for 2 s, the
+ *       docs/router-quirks.md §4: sender finished and pmbmpd's CPU time flat for 2 s, the
  *       2 s not counted.
  *
  * Options: --only decode,collector,pmbmpd   --styles packed,frr   --runs N   --v4 N --v6 N (a
@@ -195,7 +195,7 @@ async function benchPmbmpd(meta: StreamMeta, msglog: boolean, keep: boolean): Pr
   const port = await freePort();
   const logFile = join(dir, 'pmbmpd.log');
   const msglogFile = join(dir, 'msglog.json');
-  // The keys of ../shared/harness/templates/pmbmpd.conf.tmpl; no periodic dump (it would add work mid-run).
+  // pmbmpd's BMP listener keys; no periodic dump (it would add work mid-run).
   const conf = [
     'bmp_daemon_ip: 127.0.0.1',
     `bmp_daemon_port: ${port}`,

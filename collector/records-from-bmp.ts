@@ -2,8 +2,8 @@
  * BMP messages → bus records (records/types.ts). No I/O: the router session feeds decoded
  * messages and the arrival time in, and gets records out; tests do the same with encoded bytes.
  *
- * What the collector knows about the session goes into the records here (DESIGN.md "Sessions,
- * resets and time"): sequence numbers, Peer Up resets, Peer Down `was_up`, and whether a route
+ * What the collector knows about the session goes into the records here (docs/architecture.md,
+ * "Sessions, resets and time"): sequence numbers, Peer Up resets, Peer Down `was_up`, and whether a route
  * record belongs to a (re-)dump (see dump-tracker.ts).
  *
  * This runs once per BMP message at up to a few hundred thousand messages a second, so it avoids

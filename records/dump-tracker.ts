@@ -1,5 +1,5 @@
 /**
- * Which route records belong to a (re-)dump (DESIGN.md "Sessions, resets and time").
+ * Which route records belong to a (re-)dump (docs/architecture.md, "Sessions, resets and time").
  *
  * A dump starts for every peer when the BMP session starts, and again for one peer at its Peer
  * Up. It ends per (peer, RIB view, AFI/SAFI) at that key's End-of-RIB, or for the whole peer when

@@ -1,5 +1,5 @@
 /**
- * The JSON text of a record, as every sink writes it (NDJSON now, the bus next).
+ * The JSON text of a record, as every sink writes it (NDJSON and the bus).
  *
  * Route records are nearly all of the volume (one per Route Monitoring message, a few hundred
  * thousand a second in a table dump) and serialising them was the collector's largest cost. The

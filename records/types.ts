@@ -2,7 +2,7 @@
  * Records: what the collector publishes, one JSON object each, versioned (`v: 1`). This is the
  * schema every consumer (NDJSON file, bus, writer, analyzer) reads; docs/records.md documents it.
  *
- * Order and time (DESIGN.md "Sessions, resets and time"): all records of one router travel in
+ * Order and time (docs/architecture.md, "Sessions, resets and time"): all records of one router travel in
  * order under one key (the router address), each with the router's BMP session id and a
  * sequence number that starts at 1 for every session. `time` is the arrival time at the collector
  * (UTC, RFC 3339 with milliseconds) and is what everything orders and partitions by;

@@ -3,7 +3,7 @@
  * never mix. One child logger per router (`router`, `router_name`) and per peer (`peer`), so every
  * line about a router can be found with one filter.
  *
- * Secrets (passwords, tokens, SASL credentials of the bus to come) are redacted by key name, so a
+ * Secrets (passwords, tokens, the bus's SASL credentials) are redacted by key name, so a
  * config object logged by mistake does not leak them.
  */
 import { pino } from 'pino';

@@ -1,5 +1,5 @@
 /**
- * The writer's statements over the current RIB (DESIGN.md "Sessions, resets and time"). Each reads
+ * The writer's statements over the current RIB (docs/architecture.md, "Sessions, resets and time"). Each reads
  * `rib FINAL` inside ClickHouse and writes new rows with INSERT ... SELECT, so no copy of the RIB
  * lives in the writer's memory. All values are query parameters.
  *

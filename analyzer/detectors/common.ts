@@ -243,7 +243,7 @@ export class RouterDirectory {
  * has announced something. Pre-policy Adj-RIB-In is what the router's damping sees; a peer with no
  * pre-policy feed (a router monitoring post-policy only) falls back to post-policy. A view counts
  * only once it announces: FRR 8.4 without soft-reconfiguration sends every pre-policy announcement
- * as a withdrawal (harness README §5), and such a feed must not hide the post-policy one.
+ * as a withdrawal (docs/router-quirks.md §3.2), and such a feed must not hide the post-policy one.
  */
 export class ViewSelector {
   private readonly seen = new Map<string, number>();

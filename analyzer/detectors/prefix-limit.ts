@@ -13,7 +13,7 @@
  * the router itself reports, which sets the limit when the inventory has none.
  *
  * FRR 8.4 reports its own max-prefix teardown as Peer Down reason 2, FSM event 0, with no
- * NOTIFICATION (harness README §4): when the peer's count had reached its limit shortly before
+ * NOTIFICATION (docs/router-quirks.md §2): when the peer's count had reached its limit shortly before
  * (`teardownLookbackMs`), that Peer Down is named a max-prefix teardown too. The second Peer Down
  * FRR adds after `clear bgp` on the idle peer (was_up false) is not counted again.
  */

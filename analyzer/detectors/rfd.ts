@@ -2,7 +2,7 @@
  * Route flap dampening, modelled from the collector side (RFC 7196's "test mode"): the exact
  * RFC 2439 figure of merit per (router, peer, AFI/SAFI, prefix, path ID), event by event, with
  * continuous decay — the penalty a router would hold, not an approximation on vendor ticks.
- * dampening.md §1 has the formulas, §2 the profiles, §3 the numbers the tests pin.
+ * docs/dampening.md §1 has the formulas, §2 the profiles, §3 the numbers the tests pin.
  *
  * - Fed from pre-policy Adj-RIB-In (what the router's damping sees); a peer with no pre-policy
  *   feed falls back to post-policy (`views`).
@@ -42,7 +42,7 @@ export interface RfdOptions extends CommonOptions {
   readonly updateEveryMs?: number;
   /**
    * Count a Peer Down of an established session as a withdrawal of each path the peer had
-   * announced. Off by default: FRR and Cisco add no penalty for a session reset (dampening.md §4).
+   * announced. Off by default: FRR and Cisco add no penalty for a session reset (docs/dampening.md §4).
    * Costs a scan of the tracked paths per Peer Down.
    */
   readonly peerDownPenalty?: boolean;

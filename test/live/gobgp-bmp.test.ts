@@ -4,7 +4,7 @@
  * AS) advertises routes that reach node1 through the leaf. node1's import policy rejects the
  * leaf's 198.51.100.0/24, so pre-policy differs from post-policy and Loc-RIB.
  *
- * GoBGP quirks asserted as such (shared harness README §4/§5): Loc-RIB messages come from peer
+ * GoBGP quirks asserted as such (docs/router-quirks.md §1, §3): Loc-RIB messages come from peer
  * type 3 with no Peer Up for them; the only Termination is the one `gobgp bmp del` causes.
  */
 import { after, before, describe, it } from 'node:test';

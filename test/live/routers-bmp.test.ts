@@ -3,7 +3,7 @@
  * 4-byte ASN, one peering over IPv6 ::1) exports BMP to a TCP station in this test; the raw bytes
  * are decoded with @ribwatch/bmp-parser and must say exactly what FRR and GoBGP themselves say.
  *
- * FRR 8.4 quirks asserted as such (shared harness README §5):
+ * FRR 8.4 quirks asserted as such (docs/router-quirks.md §3):
  * - Route Monitoring AS paths carry FRR's own AS in front (65001 64512 for a path FRR shows as 64512);
  * - the inbound route-map's community (65001:1000) is in post-policy only;
  * - a prefix rejected by inbound policy goes out live as a withdrawal (pre and post), never as a

@@ -1,6 +1,6 @@
 /**
  * analyzer/detectors/rfd: the exact RFC 2439 figure of merit against the continuous formula, and
- * the suppress/reuse numbers dampening.md §3 derives for each profile, including a penalty landing
+ * the suppress/reuse numbers docs/dampening.md §3 derives for each profile, including a penalty landing
  * exactly on the threshold, the ceiling, forget at R/2, the steady-state projection, iBGP, dumps
  * and stale withdrawals.
  */
@@ -70,7 +70,7 @@ void test('Juniper adds Radv on a re-advertisement; the same sequence matches it
   close(pen()?.penalty ?? NaN, expected);
 });
 
-void test('Cisco: 2 rapid withdrawals fall just short, the 3rd suppresses (dampening.md §3)', () => {
+void test('Cisco: 2 rapid withdrawals fall just short, the 3rd suppresses (docs/dampening.md §3)', () => {
   const { w, a, out, pen } = setup('cisco');
   w(0);
   a(500);

@@ -167,7 +167,7 @@ void test('overlaps between clusters and between nodes of one cluster are found 
   assert.deepEqual(text, ['a:pod:10.244.0.0/16 ~ b:pod:10.244.128.0/17', 'a:node-pod:10.244.1.0/24 ~ a:node-pod:10.244.1.128/25']);
 });
 
-void test('dampening profiles: ceilings as dampening.md derives them; a suppress above the ceiling warns', () => {
+void test('dampening profiles: ceilings as docs/dampening.md derives them; a suppress above the ceiling warns', () => {
   assert.equal(dampeningCeiling(DAMPENING_PROFILES.cisco), 12000);
   assert.equal(dampeningCeiling(DAMPENING_PROFILES.frr), 12000);
   assert.equal(dampeningCeiling(DAMPENING_PROFILES.juniper), 12000);

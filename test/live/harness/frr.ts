@@ -3,8 +3,8 @@
  * vty socket directory, BMP export to our collector. Two instances (e.g. leaf and border) are two
  * routers: each has its own hostname (the BMP Initiation sysName), listen address and BGP port.
  *
- * The configuration choices are the ones FRR 8.4 needs to produce a useful BMP feed (see the
- * shared harness README): soft-reconfiguration inbound (otherwise pre-policy announcements go out
+ * The configuration choices are the ones FRR 8.4 needs to produce a useful BMP feed (see
+ * docs/router-quirks.md §3): soft-reconfiguration inbound (otherwise pre-policy announcements go out
  * as withdrawals), passive neighbors (Cilium-like nodes dial in), an inbound route-map that adds a
  * community (so post-policy differs from pre-policy) and an outbound next-hop rewrite (GoBGP drops
  * routes whose next hop is a 127/8 address).
