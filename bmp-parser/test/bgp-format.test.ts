@@ -4,7 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AttrCode,
+  PATH_ATTRIBUTES,
   attributeName,
+  malformedAction,
   capabilityName,
   formatCommunity,
   formatExtendedCommunity,
@@ -93,4 +96,24 @@ void test('attribute and capability codes have names from the IANA registries, a
   assert.equal(capabilityName(69), 'ADD-PATH');
   assert.equal(capabilityName(65), '4-octet AS Number');
   assert.equal(capabilityName(200), 'unknown');
+});
+
+void test('the path attribute table has one row per code, in code order, and a codec for every attribute the decoder structures', () => {
+  const codes = PATH_ATTRIBUTES.map((a) => a.code);
+  assert.deepEqual(codes, [...new Set(codes)].sort((x, y) => x - y));
+  for (const code of Object.values(AttrCode)) assert.ok(PATH_ATTRIBUTES.find((a) => a.code === code)?.codec, `code ${code}`);
+  assert.deepEqual(
+    PATH_ATTRIBUTES.filter((a) => a.codec).map((a) => [a.name, a.codec!.flags]),
+    [
+      ['ORIGIN', 0x40], ['AS_PATH', 0x40], ['NEXT_HOP', 0x40], ['MULTI_EXIT_DISC', 0x80], ['LOCAL_PREF', 0x40], ['ATOMIC_AGGREGATE', 0x40],
+      ['AGGREGATOR', 0xc0], ['COMMUNITIES', 0xc0], ['ORIGINATOR_ID', 0x80], ['CLUSTER_LIST', 0x80], ['MP_REACH_NLRI', 0x80], ['MP_UNREACH_NLRI', 0x80],
+      ['EXTENDED_COMMUNITIES', 0xc0], ['AS4_PATH', 0xc0], ['AS4_AGGREGATOR', 0xc0], ['LARGE_COMMUNITY', 0xc0],
+    ],
+  );
+  // RFC 7606 §7: informational attributes are discarded when malformed; the rest withdraw the routes.
+  assert.deepEqual(
+    PATH_ATTRIBUTES.filter((a) => malformedAction(a.code) === 'attribute-discard').map((a) => a.name),
+    ['ATOMIC_AGGREGATE', 'AGGREGATOR', 'AS4_PATH', 'AS4_AGGREGATOR'],
+  );
+  assert.equal(malformedAction(250), 'treat-as-withdraw');
 });

@@ -16,67 +16,331 @@ import type { SessionConfig } from '../session.js';
 import { formatIPv4, parseIPv4Into } from '../address.js';
 import { decodeAsPath, encodeAsPath } from './as-path.js';
 import { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach } from './mp-reach.js';
-import type { Aggregator, AsPathSegment, PathAttributes, RawAttribute } from './types.js';
+import type { MpDecoded } from './mp-reach.js';
+import type { Aggregator, PathAttributes, RawAttribute } from './types.js';
 import { AttrCode } from './types.js';
 
 export const AttrFlag = { Optional: 0x80, Transitive: 0x40, Partial: 0x20, ExtendedLength: 0x10 } as const;
 
-/** Flags a speaker normally sends for each known attribute (RFC 4271 §5, and each attribute's RFC). */
-export const DEFAULT_ATTR_FLAGS: Readonly<Record<number, number>> = {
-  1: 0x40,
-  2: 0x40,
-  3: 0x40,
-  4: 0x80,
-  5: 0x40,
-  6: 0x40,
-  7: 0xc0,
-  8: 0xc0,
-  9: 0x80,
-  10: 0x80,
-  14: 0x80,
-  15: 0x80,
-  16: 0xc0,
-  17: 0xc0,
-  18: 0xc0,
-  32: 0xc0,
-};
-
-/** IANA "BGP Path Attributes" names for the codes seen in practice; others are "unknown". */
-export const ATTRIBUTE_NAMES: Readonly<Record<number, string>> = {
-  1: 'ORIGIN',
-  2: 'AS_PATH',
-  3: 'NEXT_HOP',
-  4: 'MULTI_EXIT_DISC',
-  5: 'LOCAL_PREF',
-  6: 'ATOMIC_AGGREGATE',
-  7: 'AGGREGATOR',
-  8: 'COMMUNITIES',
-  9: 'ORIGINATOR_ID',
-  10: 'CLUSTER_LIST',
-  14: 'MP_REACH_NLRI',
-  15: 'MP_UNREACH_NLRI',
-  16: 'EXTENDED_COMMUNITIES',
-  17: 'AS4_PATH',
-  18: 'AS4_AGGREGATOR',
-  22: 'PMSI_TUNNEL',
-  23: 'TUNNEL_ENCAPSULATION',
-  25: 'IPV6_EXTENDED_COMMUNITIES',
-  26: 'AIGP',
-  27: 'PE_DISTINGUISHER_LABELS',
-  29: 'BGP_LS',
-  32: 'LARGE_COMMUNITY',
-  33: 'BGPSEC_PATH',
-  35: 'OTC',
-  40: 'PREFIX_SID',
-  128: 'ATTR_SET',
-};
-
-export function attributeName(code: number): string {
-  return ATTRIBUTE_NAMES[code] ?? 'unknown';
+/** What decoding one attribute needs besides its bytes, and what it reports beyond the attribute. */
+interface DecodeContext {
+  cfg: SessionConfig;
+  /** MP_REACH/MP_UNREACH path identifiers were decided by trial parsing. */
+  guessed: boolean;
+  nlriError: DecodeError | undefined;
+  /** Set by MP_REACH/MP_UNREACH when the UPDATE cannot be decoded (RFC 7606 §5.3). */
+  failure: Result<never> | undefined;
 }
 
+interface EncodeContext {
+  readonly cfg: SessionConfig;
+  /** The AS number width of AS_PATH and AGGREGATOR: the width they were read with, else the session's. */
+  readonly asnSize: 2 | 4;
+}
+
+/** How ribwatch decodes and encodes one known path attribute. */
+export interface AttributeCodec {
+  /** The flags a speaker normally sends (RFC 4271 §5 and the attribute's RFC). */
+  readonly flags: number;
+  /** RFC 7606 §7 approach when it is malformed. */
+  readonly malformed: 'treat-as-withdraw' | 'attribute-discard';
+  /** Stores the value `b[vs..ve)` in `out`; returns why it is malformed instead, or undefined. */
+  decode(b: Uint8Array, vs: number, ve: number, out: PathAttributes, cx: DecodeContext): string | undefined;
+  /** Whether `a` holds a value for it. */
+  has(a: PathAttributes): boolean;
+  /** Writes the value (`has` is true). */
+  encode(w: Writer, a: PathAttributes, cx: EncodeContext): void;
+}
+
+/** One row of the path attribute table: the IANA name, and the codec for the attributes ribwatch decodes. */
+export interface PathAttributeType {
+  readonly code: number;
+  readonly name: string;
+  readonly codec?: AttributeCodec;
+}
+
+function u32(v: Uint8Array, p: number): number {
+  return v[p]! * 0x1000000 + ((v[p + 1]! << 16) | (v[p + 2]! << 8) | v[p + 3]!);
+}
+
+function aggregatorOf(b: Uint8Array, p: number, len: number): Aggregator | undefined {
+  if (len === 8) return { asn: u32(b, p), address: formatIPv4(b, p + 4) };
+  if (len === 6) return { asn: (b[p]! << 8) | b[p + 1]!, address: formatIPv4(b, p + 2) };
+  return undefined;
+}
+
+function ipv4Bytes(w: Writer, text: string, what: string): void {
+  const b = new Uint8Array(4);
+  if (!parseIPv4Into(text, b)) throw new RangeError(`${what} "${text}" is not an IPv4 address`);
+  w.bytes(b);
+}
+
+function writeAggregator(w: Writer, a: Aggregator, asnSize: 2 | 4): void {
+  if (asnSize === 2) {
+    if (a.asn > 0xffff) throw new RangeError(`AGGREGATOR ASN ${a.asn} does not fit 2 octets`);
+    w.u16(a.asn);
+  } else w.u32(a.asn);
+  ipv4Bytes(w, a.address, 'aggregator address');
+}
+
+/** A value of exactly 4 octets: a number (MULTI_EXIT_DISC, LOCAL_PREF) or an IPv4 address (NEXT_HOP, ORIGINATOR_ID). */
+function fourOctetCodec<T>(
+  name: string,
+  flags: number,
+  read: (b: Uint8Array, p: number) => T,
+  write: (w: Writer, v: T) => void,
+  get: (a: PathAttributes) => T | undefined,
+  set: (a: PathAttributes, v: T) => void,
+): AttributeCodec {
+  return {
+    flags,
+    malformed: 'treat-as-withdraw',
+    decode(b, vs, ve, out) {
+      if (ve - vs !== 4) return `${name} length ${ve - vs} is not 4`;
+      set(out, read(b, vs));
+      return undefined;
+    },
+    has: (a) => get(a) !== undefined,
+    encode: (w, a) => write(w, get(a)!),
+  };
+}
+
+const writeU32 = (w: Writer, v: number): void => void w.u32(v);
+
+/** A list of `size`-octet items: COMMUNITIES, CLUSTER_LIST, EXTENDED_COMMUNITIES, LARGE_COMMUNITY. */
+function listCodec<T>(
+  name: string,
+  flags: number,
+  size: number,
+  read: (b: Uint8Array, p: number) => T,
+  write: (w: Writer, v: T) => void,
+  get: (a: PathAttributes) => T[] | undefined,
+  set: (a: PathAttributes, v: T[]) => void,
+): AttributeCodec {
+  return {
+    flags,
+    malformed: 'treat-as-withdraw',
+    decode(b, vs, ve, out) {
+      const len = ve - vs;
+      if (len % size !== 0) return `${name} length ${len} is not a multiple of ${size}`;
+      const items = new Array<T>(len / size);
+      for (let i = 0; i < items.length; i++) items[i] = read(b, vs + i * size);
+      set(out, items);
+      return undefined;
+    },
+    has: (a) => get(a) !== undefined,
+    encode(w, a) {
+      for (const v of get(a)!) write(w, v);
+    },
+  };
+}
+
+/**
+ * MP_REACH_NLRI, MP_UNREACH_NLRI (RFC 4760). Never malformed-and-kept: one that does not decode
+ * fails the UPDATE (RFC 7606 §5.3), since its NLRI cannot be located.
+ */
+function mpCodec<T>(
+  decode: (v: Uint8Array, cfg: SessionConfig, base: number) => Result<MpDecoded<T>>,
+  encode: (w: Writer, v: T, cfg: SessionConfig) => void,
+  get: (a: PathAttributes) => T | undefined,
+  set: (a: PathAttributes, v: T) => void,
+): AttributeCodec {
+  return {
+    flags: 0x80,
+    malformed: 'treat-as-withdraw',
+    decode(b, vs, ve, out, cx) {
+      const r = decode(b.subarray(vs, ve), cx.cfg, vs);
+      if (!r.ok) {
+        cx.failure = r;
+        return undefined;
+      }
+      set(out, r.value.value);
+      if (r.value.guessed) cx.guessed = true;
+      cx.nlriError ??= r.value.truncated;
+      return undefined;
+    },
+    has: (a) => get(a) !== undefined,
+    encode: (w, a, cx) => encode(w, get(a)!, cx.cfg),
+  };
+}
+
+/**
+ * The IANA "BGP Path Attributes" registry as far as ribwatch names or decodes it, in code order.
+ * Attributes without a codec are kept raw and re-encoded unchanged; codes not listed are "unknown".
+ */
+export const PATH_ATTRIBUTES: readonly PathAttributeType[] = [
+  {
+    code: AttrCode.Origin,
+    name: 'ORIGIN',
+    codec: {
+      flags: 0x40,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        if (ve - vs !== 1 || b[vs]! > 2) return 'ORIGIN must be one octet of 0, 1 or 2';
+        out.origin = b[vs]!;
+        return undefined;
+      },
+      has: (a) => a.origin !== undefined,
+      encode: (w, a) => void w.u8(a.origin!),
+    },
+  },
+  {
+    code: AttrCode.AsPath,
+    name: 'AS_PATH',
+    codec: {
+      flags: 0x40,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out, cx) {
+        const four = cx.cfg.fourOctetAs;
+        let segs = decodeAsPath(b, four ? 4 : 2, vs, ve);
+        let two = !four;
+        if (segs === undefined && cx.cfg.trialParse !== false) {
+          // 6WIND/FRR have sent 2-octet AS_PATHs on 4-octet sessions; peers without Peer Up may be either.
+          segs = decodeAsPath(b, four ? 2 : 4, vs, ve);
+          two = four;
+        }
+        if (segs === undefined) return 'AS_PATH does not parse';
+        out.asPath = segs;
+        // true: read as 2-octet; false: read as 4-octet although the session said 2; absent: as the session said (4).
+        if (two) out.twoOctetAs = true;
+        else if (!four) out.twoOctetAs = false;
+        return undefined;
+      },
+      has: (a) => a.asPath !== undefined,
+      encode: (w, a, cx) => encodeAsPath(w, a.asPath!, cx.asnSize),
+    },
+  },
+  { code: AttrCode.NextHop, name: 'NEXT_HOP', codec: fourOctetCodec('NEXT_HOP', 0x40, formatIPv4, (w, v) => ipv4Bytes(w, v, 'NEXT_HOP'), (a) => a.nextHop, (a, v) => (a.nextHop = v)) },
+  { code: AttrCode.Med, name: 'MULTI_EXIT_DISC', codec: fourOctetCodec('MULTI_EXIT_DISC', 0x80, u32, writeU32, (a) => a.med, (a, v) => (a.med = v)) },
+  { code: AttrCode.LocalPref, name: 'LOCAL_PREF', codec: fourOctetCodec('LOCAL_PREF', 0x40, u32, writeU32, (a) => a.localPref, (a, v) => (a.localPref = v)) },
+  {
+    code: AttrCode.AtomicAggregate,
+    name: 'ATOMIC_AGGREGATE',
+    codec: {
+      flags: 0x40,
+      malformed: 'attribute-discard',
+      decode(_b, vs, ve, out) {
+        if (ve - vs !== 0) return `ATOMIC_AGGREGATE length ${ve - vs} is not 0`;
+        out.atomicAggregate = true;
+        return undefined;
+      },
+      has: (a) => a.atomicAggregate === true,
+      encode: () => undefined,
+    },
+  },
+  {
+    code: AttrCode.Aggregator,
+    name: 'AGGREGATOR',
+    codec: {
+      flags: 0xc0,
+      malformed: 'attribute-discard',
+      decode(b, vs, ve, out) {
+        // Read by its length (lenient); its width is checked against the encoder's choice once AS_PATH is known (decodePathAttributes).
+        const a = aggregatorOf(b, vs, ve - vs);
+        if (a === undefined) return `AGGREGATOR length ${ve - vs} is not 6 or 8`;
+        out.aggregator = a;
+        return undefined;
+      },
+      has: (a) => a.aggregator !== undefined,
+      encode: (w, a, cx) => writeAggregator(w, a.aggregator!, a.aggregator!.wireAsnSize ?? cx.asnSize),
+    },
+  },
+  { code: AttrCode.Communities, name: 'COMMUNITIES', codec: listCodec('COMMUNITIES', 0xc0, 4, u32, writeU32, (a) => a.communities, (a, v) => (a.communities = v)) },
+  { code: AttrCode.OriginatorId, name: 'ORIGINATOR_ID', codec: fourOctetCodec('ORIGINATOR_ID', 0x80, formatIPv4, (w, v) => ipv4Bytes(w, v, 'ORIGINATOR_ID'), (a) => a.originatorId, (a, v) => (a.originatorId = v)) },
+  { code: AttrCode.ClusterList, name: 'CLUSTER_LIST', codec: listCodec('CLUSTER_LIST', 0x80, 4, formatIPv4, (w, v) => ipv4Bytes(w, v, 'CLUSTER_LIST id'), (a) => a.clusterList, (a, v) => (a.clusterList = v)) },
+  { code: AttrCode.MpReachNlri, name: 'MP_REACH_NLRI', codec: mpCodec(decodeMpReach, encodeMpReach, (a) => a.mpReach, (a, v) => (a.mpReach = v)) },
+  { code: AttrCode.MpUnreachNlri, name: 'MP_UNREACH_NLRI', codec: mpCodec(decodeMpUnreach, encodeMpUnreach, (a) => a.mpUnreach, (a, v) => (a.mpUnreach = v)) },
+  {
+    code: AttrCode.ExtendedCommunities,
+    name: 'EXTENDED_COMMUNITIES',
+    codec: listCodec(
+      'EXTENDED_COMMUNITIES',
+      0xc0,
+      8,
+      (b, p) => b.subarray(p, p + 8),
+      (w, c) => {
+        if (c.length !== 8) throw new RangeError(`extended community of ${c.length} bytes is not 8`);
+        w.bytes(c);
+      },
+      (a) => a.extendedCommunities,
+      (a, v) => (a.extendedCommunities = v),
+    ),
+  },
+  {
+    code: AttrCode.As4Path,
+    name: 'AS4_PATH',
+    codec: {
+      flags: 0xc0,
+      malformed: 'attribute-discard',
+      decode(b, vs, ve, out) {
+        const segs = decodeAsPath(b, 4, vs, ve);
+        if (segs === undefined) return 'AS4_PATH does not parse';
+        out.as4Path = segs;
+        return undefined;
+      },
+      has: (a) => a.as4Path !== undefined,
+      encode: (w, a) => encodeAsPath(w, a.as4Path!, 4),
+    },
+  },
+  {
+    code: AttrCode.As4Aggregator,
+    name: 'AS4_AGGREGATOR',
+    codec: {
+      flags: 0xc0,
+      malformed: 'attribute-discard',
+      decode(b, vs, ve, out) {
+        if (ve - vs !== 8) return `AS4_AGGREGATOR length ${ve - vs} is not 8`;
+        out.as4Aggregator = { asn: u32(b, vs), address: formatIPv4(b, vs + 4) };
+        return undefined;
+      },
+      has: (a) => a.as4Aggregator !== undefined,
+      encode: (w, a) => writeAggregator(w, a.as4Aggregator!, 4),
+    },
+  },
+  { code: 22, name: 'PMSI_TUNNEL' },
+  { code: 23, name: 'TUNNEL_ENCAPSULATION' },
+  { code: 25, name: 'IPV6_EXTENDED_COMMUNITIES' },
+  { code: 26, name: 'AIGP' },
+  { code: 27, name: 'PE_DISTINGUISHER_LABELS' },
+  { code: 29, name: 'BGP_LS' },
+  {
+    code: AttrCode.LargeCommunities,
+    name: 'LARGE_COMMUNITY',
+    codec: listCodec(
+      'LARGE_COMMUNITY',
+      0xc0,
+      12,
+      (b, p): [number, number, number] => [u32(b, p), u32(b, p + 4), u32(b, p + 8)],
+      (w, [x, y, z]) => void w.u32(x).u32(y).u32(z),
+      (a) => a.largeCommunities,
+      (a, v) => (a.largeCommunities = v),
+    ),
+  },
+  { code: 33, name: 'BGPSEC_PATH' },
+  { code: 35, name: 'OTC' },
+  { code: 40, name: 'PREFIX_SID' },
+  { code: 128, name: 'ATTR_SET' },
+];
+
+/** The table by type code, and the codecs alone (the decode loop's lookup). */
+const BY_CODE: readonly (PathAttributeType | undefined)[] = (() => {
+  const t = new Array<PathAttributeType | undefined>(256).fill(undefined);
+  for (const a of PATH_ATTRIBUTES) t[a.code] = a;
+  return t;
+})();
+const CODECS: readonly (AttributeCodec | undefined)[] = BY_CODE.map((a) => a?.codec);
 /** Encoding order when a structure has no wire layout: by type code. */
-const KNOWN_CODES: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32];
+const KNOWN: readonly (readonly [number, AttributeCodec])[] = PATH_ATTRIBUTES.flatMap((a) => (a.codec ? [[a.code, a.codec] as const] : [])).sort((x, y) => x[0] - y[0]);
+
+/** The IANA name of a type code; "unknown" for codes not in the table. */
+export function attributeName(code: number): string {
+  return BY_CODE[code]?.name ?? 'unknown';
+}
+
+/** RFC 7606 §7 approach for a malformed attribute of this type code. */
+export function malformedAction(code: number): ErrorAction {
+  return CODECS[code]?.malformed ?? 'treat-as-withdraw';
+}
 
 export interface DecodedAttributes {
   readonly attributes: PathAttributes;
@@ -91,23 +355,6 @@ export interface DecodedAttributes {
 /** Duplicate detection without a per-UPDATE allocation: seen[code] === generation. */
 const seen = new Uint32Array(256);
 let generation = 0;
-
-function u32(v: Uint8Array, p: number): number {
-  return v[p]! * 0x1000000 + ((v[p + 1]! << 16) | (v[p + 2]! << 8) | v[p + 3]!);
-}
-
-/** RFC 7606 §7 approach for a malformed attribute of this type code. */
-export function malformedAction(code: number): ErrorAction {
-  switch (code) {
-    case AttrCode.AtomicAggregate:
-    case AttrCode.Aggregator:
-    case AttrCode.As4Path:
-    case AttrCode.As4Aggregator:
-      return 'attribute-discard';
-    default:
-      return 'treat-as-withdraw';
-  }
-}
 
 /** The ASN width (2 or 4) of the first AGGREGATOR in an attribute block, from its length (6 or 8). */
 function aggregatorWireSize(b: Uint8Array, start: number, end: number): 2 | 4 | undefined {
@@ -124,19 +371,6 @@ function aggregatorWireSize(b: Uint8Array, start: number, end: number): 2 | 4 | 
   return undefined;
 }
 
-function aggregatorOf(b: Uint8Array, p: number, len: number): Aggregator | undefined {
-  if (len === 8) return { asn: u32(b, p), address: formatIPv4(b, p + 4) };
-  if (len === 6) return { asn: (b[p]! << 8) | b[p + 1]!, address: formatIPv4(b, p + 2) };
-  return undefined;
-}
-
-function ipv4List(b: Uint8Array, p: number, len: number): string[] | undefined {
-  if (len % 4 !== 0) return undefined;
-  const out = new Array<string>(len >>> 2);
-  for (let i = 0; i < out.length; i++) out[i] = formatIPv4(b, p + i * 4);
-  return out;
-}
-
 /**
  * Decodes the Path Attributes field `b[start..end)`. Fails only for a broken MP_REACH/MP_UNREACH
  * (RW_ERR_ATTRIBUTE) or their NLRI (RW_ERR_NLRI).
@@ -150,9 +384,8 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
     generation = 1;
   }
   const g = generation;
+  const cx: DecodeContext = { cfg, guessed: false, nlriError: undefined, failure: undefined };
   let action: ErrorAction = 'none';
-  let guessed = false;
-  let nlriError: DecodeError | undefined;
   let pos = start;
   while (pos < end) {
     const flags = b[pos]!;
@@ -192,118 +425,16 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
     }
     seen[code] = g;
 
-    let bad: string | undefined;
-    switch (code) {
-      case AttrCode.Origin:
-        if (len === 1 && b[vs]! <= 2) attrs.origin = b[vs]!;
-        else bad = 'ORIGIN must be one octet of 0, 1 or 2';
-        break;
-      case AttrCode.AsPath: {
-        const four = cfg.fourOctetAs;
-        let segs = decodeAsPath(b, four ? 4 : 2, vs, ve);
-        let two = !four;
-        if (segs === undefined && cfg.trialParse !== false) {
-          // 6WIND/FRR have sent 2-octet AS_PATHs on 4-octet sessions; peers without Peer Up may be either.
-          segs = decodeAsPath(b, four ? 2 : 4, vs, ve);
-          two = four;
-        }
-        if (segs === undefined) bad = 'AS_PATH does not parse';
-        else {
-          attrs.asPath = segs;
-          // true: read as 2-octet; false: read as 4-octet although the session said 2; absent: as the session said (4).
-          if (two) attrs.twoOctetAs = true;
-          else if (!four) attrs.twoOctetAs = false;
-        }
-        break;
-      }
-      case AttrCode.NextHop:
-        if (len === 4) attrs.nextHop = formatIPv4(b, vs);
-        else bad = `NEXT_HOP length ${len} is not 4`;
-        break;
-      case AttrCode.Med:
-        if (len === 4) attrs.med = u32(b, vs);
-        else bad = `MULTI_EXIT_DISC length ${len} is not 4`;
-        break;
-      case AttrCode.LocalPref:
-        if (len === 4) attrs.localPref = u32(b, vs);
-        else bad = `LOCAL_PREF length ${len} is not 4`;
-        break;
-      case AttrCode.AtomicAggregate:
-        if (len === 0) attrs.atomicAggregate = true;
-        else bad = `ATOMIC_AGGREGATE length ${len} is not 0`;
-        break;
-      case AttrCode.Aggregator: {
-        // Read by its length (lenient); its width is checked against the encoder's choice once AS_PATH is known (below).
-        const a = aggregatorOf(b, vs, len);
-        if (a) attrs.aggregator = a;
-        else bad = `AGGREGATOR length ${len} is not 6 or 8`;
-        break;
-      }
-      case AttrCode.Communities:
-        if (len % 4 === 0) {
-          const c = new Array<number>(len >>> 2);
-          for (let i = 0; i < c.length; i++) c[i] = u32(b, vs + i * 4);
-          attrs.communities = c;
-        } else bad = `COMMUNITIES length ${len} is not a multiple of 4`;
-        break;
-      case AttrCode.OriginatorId:
-        if (len === 4) attrs.originatorId = formatIPv4(b, vs);
-        else bad = `ORIGINATOR_ID length ${len} is not 4`;
-        break;
-      case AttrCode.ClusterList: {
-        const l = ipv4List(b, vs, len);
-        if (l) attrs.clusterList = l;
-        else bad = `CLUSTER_LIST length ${len} is not a multiple of 4`;
-        break;
-      }
-      case AttrCode.MpReachNlri: {
-        const r = decodeMpReach(b.subarray(vs, ve), cfg, vs);
-        if (!r.ok) return r;
-        attrs.mpReach = r.value.value;
-        if (r.value.guessed) guessed = true;
-        nlriError ??= r.value.truncated;
-        break;
-      }
-      case AttrCode.MpUnreachNlri: {
-        const r = decodeMpUnreach(b.subarray(vs, ve), cfg, vs);
-        if (!r.ok) return r;
-        attrs.mpUnreach = r.value.value;
-        if (r.value.guessed) guessed = true;
-        nlriError ??= r.value.truncated;
-        break;
-      }
-      case AttrCode.ExtendedCommunities:
-        if (len % 8 === 0) {
-          const c = new Array<Uint8Array>(len >>> 3);
-          for (let i = 0; i < c.length; i++) c[i] = b.subarray(vs + i * 8, vs + i * 8 + 8);
-          attrs.extendedCommunities = c;
-        } else bad = `EXTENDED_COMMUNITIES length ${len} is not a multiple of 8`;
-        break;
-      case AttrCode.As4Path: {
-        const segs = decodeAsPath(b, 4, vs, ve);
-        if (segs) attrs.as4Path = segs;
-        else bad = 'AS4_PATH does not parse';
-        break;
-      }
-      case AttrCode.As4Aggregator:
-        if (len === 8) attrs.as4Aggregator = { asn: u32(b, vs), address: formatIPv4(b, vs + 4) };
-        else bad = `AS4_AGGREGATOR length ${len} is not 8`;
-        break;
-      case AttrCode.LargeCommunities:
-        if (len % 12 === 0) {
-          const c = new Array<[number, number, number]>(len / 12);
-          for (let i = 0; i < c.length; i++) c[i] = [u32(b, vs + i * 12), u32(b, vs + i * 12 + 4), u32(b, vs + i * 12 + 8)];
-          attrs.largeCommunities = c;
-        } else bad = `LARGE_COMMUNITY length ${len} is not a multiple of 12`;
-        break;
-      default: {
-        attrs.other.push({ flags, code, value: b.subarray(vs, ve) });
-        wire.push(0x10000 | (flags << 8) | code);
-        continue;
-      }
+    const codec = CODECS[code];
+    if (codec === undefined) {
+      attrs.other.push({ flags, code, value: b.subarray(vs, ve) });
+      wire.push(0x10000 | (flags << 8) | code);
+      continue;
     }
+    const bad = codec.decode(b, vs, ve, attrs, cx);
+    if (cx.failure !== undefined) return cx.failure;
     if (bad !== undefined) {
-      const a = malformedAction(code);
+      const a = codec.malformed;
       attrs.other.push({ flags, code, value: b.subarray(vs, ve), error: { code: ErrorCode.Attribute, message: bad, offset: at, action: a } });
       wire.push(0x10000 | (flags << 8) | code);
       if (a === 'treat-as-withdraw' || action === 'none') action = a;
@@ -317,134 +448,20 @@ export function decodePathAttributes(b: Uint8Array, start: number, end: number, 
   const agg = attrs.aggregator;
   if (agg !== undefined) {
     // Some speakers send an AGGREGATOR wider or narrower than the session's ASNs: keep the wire width
-    // when it is not the one the encoder would pick (the same rule as encodeAttributes: AS_PATH's width, else the session's).
-    const encoderSize = attrs.twoOctetAs === true ? 2 : attrs.twoOctetAs === false ? 4 : cfg.fourOctetAs ? 4 : 2;
+    // when it is not the one the encoder would pick (the same rule as encodePathAttributes: AS_PATH's width, else the session's).
+    const encoderSize = asnSizeFor(attrs, cfg);
     const wireSize = aggregatorWireSize(b, start, end);
     if (wireSize !== undefined && wireSize !== encoderSize) attrs.aggregator = { ...agg, wireAsnSize: wireSize };
   }
-  const out: { -readonly [K in keyof DecodedAttributes]: DecodedAttributes[K] } = { attributes: attrs, addPathGuessed: guessed };
+  const out: { -readonly [K in keyof DecodedAttributes]: DecodedAttributes[K] } = { attributes: attrs, addPathGuessed: cx.guessed };
   if (action === 'treat-as-withdraw' || action === 'attribute-discard') out.action = action;
-  if (nlriError !== undefined) out.nlriError = nlriError;
+  if (cx.nlriError !== undefined) out.nlriError = cx.nlriError;
   return ok(out);
 }
 
-/** Whether the structure holds a value for a known type code. */
-function hasKnown(a: PathAttributes, code: number): boolean {
-  switch (code) {
-    case 1:
-      return a.origin !== undefined;
-    case 2:
-      return a.asPath !== undefined;
-    case 3:
-      return a.nextHop !== undefined;
-    case 4:
-      return a.med !== undefined;
-    case 5:
-      return a.localPref !== undefined;
-    case 6:
-      return a.atomicAggregate === true;
-    case 7:
-      return a.aggregator !== undefined;
-    case 8:
-      return a.communities !== undefined;
-    case 9:
-      return a.originatorId !== undefined;
-    case 10:
-      return a.clusterList !== undefined;
-    case 14:
-      return a.mpReach !== undefined;
-    case 15:
-      return a.mpUnreach !== undefined;
-    case 16:
-      return a.extendedCommunities !== undefined;
-    case 17:
-      return a.as4Path !== undefined;
-    case 18:
-      return a.as4Aggregator !== undefined;
-    case 32:
-      return a.largeCommunities !== undefined;
-    default:
-      return false;
-  }
-}
-
-function ipv4Bytes(w: Writer, text: string, what: string): void {
-  const b = new Uint8Array(4);
-  if (!parseIPv4Into(text, b)) throw new RangeError(`${what} "${text}" is not an IPv4 address`);
-  w.bytes(b);
-}
-
-function writeAggregator(w: Writer, a: Aggregator, asnSize: 2 | 4): void {
-  if (asnSize === 2) {
-    if (a.asn > 0xffff) throw new RangeError(`AGGREGATOR ASN ${a.asn} does not fit 2 octets`);
-    w.u16(a.asn);
-  } else w.u32(a.asn);
-  ipv4Bytes(w, a.address, 'aggregator address');
-}
-
-function writeSegments(w: Writer, s: readonly AsPathSegment[], size: 2 | 4): void {
-  encodeAsPath(w, s, size);
-}
-
-/** The value of a known attribute (the structure must hold it: see hasKnown). */
-function knownValue(a: PathAttributes, code: number, cfg: SessionConfig): Uint8Array {
-  const w = new Writer(64);
-  const asnSize: 2 | 4 = a.twoOctetAs === true ? 2 : a.twoOctetAs === false ? 4 : cfg.fourOctetAs ? 4 : 2;
-  switch (code) {
-    case 1:
-      w.u8(a.origin!);
-      break;
-    case 2:
-      writeSegments(w, a.asPath!, asnSize);
-      break;
-    case 3:
-      ipv4Bytes(w, a.nextHop!, 'NEXT_HOP');
-      break;
-    case 4:
-      w.u32(a.med!);
-      break;
-    case 5:
-      w.u32(a.localPref!);
-      break;
-    case 6:
-      break;
-    case 7:
-      writeAggregator(w, a.aggregator!, a.aggregator!.wireAsnSize ?? asnSize);
-      break;
-    case 8:
-      for (const c of a.communities!) w.u32(c);
-      break;
-    case 9:
-      ipv4Bytes(w, a.originatorId!, 'ORIGINATOR_ID');
-      break;
-    case 10:
-      for (const c of a.clusterList!) ipv4Bytes(w, c, 'CLUSTER_LIST id');
-      break;
-    case 14:
-      encodeMpReach(w, a.mpReach!, cfg);
-      break;
-    case 15:
-      encodeMpUnreach(w, a.mpUnreach!, cfg);
-      break;
-    case 16:
-      for (const c of a.extendedCommunities!) {
-        if (c.length !== 8) throw new RangeError(`extended community of ${c.length} bytes is not 8`);
-        w.bytes(c);
-      }
-      break;
-    case 17:
-      writeSegments(w, a.as4Path!, 4);
-      break;
-    case 18:
-      writeAggregator(w, a.as4Aggregator!, 4);
-      break;
-    case 32:
-      for (const [x, y, z] of a.largeCommunities!) w.u32(x).u32(y).u32(z);
-      break;
-    default:
-      throw new RangeError(`attribute ${code} is not a known one`);
-  }
-  return w.finish();
+/** The AS number width the encoder writes AS_PATH and AGGREGATOR with: as read, else the session's. */
+function asnSizeFor(a: PathAttributes, cfg: SessionConfig): 2 | 4 {
+  return a.twoOctetAs === true ? 2 : a.twoOctetAs === false ? 4 : cfg.fourOctetAs ? 4 : 2;
 }
 
 function writeAttr(w: Writer, flags: number, code: number, value: Uint8Array): void {
@@ -455,6 +472,12 @@ function writeAttr(w: Writer, flags: number, code: number, value: Uint8Array): v
   if (ext) w.u16(value.length);
   else w.u8(value.length);
   w.bytes(value);
+}
+
+function writeKnown(w: Writer, flags: number, code: number, codec: AttributeCodec, a: PathAttributes, cx: EncodeContext): void {
+  const v = new Writer(64);
+  codec.encode(v, a, cx);
+  writeAttr(w, flags, code, v.finish());
 }
 
 function writeRaw(w: Writer, r: RawAttribute): void {
@@ -468,6 +491,7 @@ function writeRaw(w: Writer, r: RawAttribute): void {
  * their order and with their flags; attributes added since then follow in type-code order.
  */
 export function encodePathAttributes(w: Writer, a: PathAttributes, cfg: SessionConfig): void {
+  const cx: EncodeContext = { cfg, asnSize: asnSizeFor(a, cfg) };
   const done = new Uint8Array(256);
   let k = 0;
   if (a.wireOrder !== undefined) {
@@ -482,15 +506,16 @@ export function encodePathAttributes(w: Writer, a: PathAttributes, cfg: SessionC
         }
         continue;
       }
-      if (done[code] || !hasKnown(a, code)) continue;
+      const codec = CODECS[code];
+      if (done[code] || codec === undefined || !codec.has(a)) continue;
       done[code] = 1;
-      writeAttr(w, flags, code, knownValue(a, code, cfg));
+      writeKnown(w, flags, code, codec, a, cx);
     }
   }
-  for (const code of KNOWN_CODES) {
-    if (done[code] || !hasKnown(a, code)) continue;
+  for (const [code, codec] of KNOWN) {
+    if (done[code] || !codec.has(a)) continue;
     done[code] = 1;
-    writeAttr(w, DEFAULT_ATTR_FLAGS[code] ?? 0xc0, code, knownValue(a, code, cfg));
+    writeKnown(w, codec.flags, code, codec, a, cx);
   }
   for (; k < a.other.length; k++) writeRaw(w, a.other[k]!);
 }

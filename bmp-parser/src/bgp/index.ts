@@ -63,8 +63,8 @@ export {
   decodeExtendedNextHop,
   encodeExtendedNextHop,
 } from './capabilities.js';
-export { decodePathAttributes, encodePathAttributes, malformedAction, attributeName, AttrFlag, ATTRIBUTE_NAMES, DEFAULT_ATTR_FLAGS } from './attributes.js';
-export type { DecodedAttributes } from './attributes.js';
+export { decodePathAttributes, encodePathAttributes, malformedAction, attributeName, AttrFlag, PATH_ATTRIBUTES } from './attributes.js';
+export type { AttributeCodec, DecodedAttributes, PathAttributeType } from './attributes.js';
 export { missingMandatoryAttributes } from './mandatory.js';
 export { decodeAsPath, encodeAsPath, asPathLength, formatAsPath } from './as-path.js';
 export { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach, nextHopsText, encodeNextHops } from './mp-reach.js';
