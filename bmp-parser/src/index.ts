@@ -3,6 +3,7 @@
  * and no I/O. Decoders return values (see errors.ts), never throw.
  */
 export * from './errors.js';
+export { exhaustive } from './exhaustive.js';
 export * from './cursor.js';
 export * from './session.js';
 export * from './bgp/types.js';

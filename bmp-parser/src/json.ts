@@ -8,6 +8,7 @@
 import { afiSafiName } from './session.js';
 import { formatCommunity, formatExtendedCommunity, formatLargeCommunity } from './bgp/format.js';
 import { ribView } from './bmp/header.js';
+import { bmpTypeName, peerTypeName } from './bmp/names.js';
 import { hex } from './bytes.js';
 import type { BmpMessage, PerPeerHeader } from './bmp/types.js';
 
@@ -15,15 +16,6 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObj
 export interface JsonObject {
   [key: string]: JsonValue;
 }
-
-/** The names used for BMP message types in JSON and summaries (RFC 7854 §4.1 names, snake case). */
-export const BMP_TYPE_NAMES: readonly string[] = ['route_monitoring', 'statistics_report', 'peer_down', 'peer_up', 'initiation', 'termination', 'route_mirroring'];
-
-export function bmpTypeName(type: number): string {
-  return BMP_TYPE_NAMES[type] ?? `type_${type}`;
-}
-
-const PEER_TYPE_NAMES: readonly string[] = ['global', 'rd', 'local', 'loc-rib'];
 
 /** "hi:lo", or the IANA well-known name (the BGP layer's formatter; kept here under the name tools use). */
 export function communityText(c: number): string {
@@ -80,7 +72,7 @@ export function toJsonValue(v: unknown, key?: string): JsonValue {
 
 export function peerHeaderToJson(peer: PerPeerHeader): JsonObject {
   const o = toJsonValue(peer) as JsonObject;
-  o['peerTypeName'] = PEER_TYPE_NAMES[peer.peerType] ?? `type-${peer.peerType}`;
+  o['peerTypeName'] = peerTypeName(peer.peerType);
   o['rib'] = ribView(peer);
   return o;
 }

@@ -13,7 +13,7 @@
 import type { Cursor, Writer } from '../cursor.js';
 import { ErrorCode, fail, ok } from '../errors.js';
 import type { Result } from '../errors.js';
-import { PeerFlag, PeerType } from './types.js';
+import { BmpMessageType, PeerFlag, PeerType } from './types.js';
 import type { PerPeerHeader, RibView } from './types.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../address.js';
 import { allZero, hex } from '../bytes.js';
@@ -40,18 +40,19 @@ export interface CommonHeader {
 export function minMessageLength(version: number, type: number): number {
   const perPeer = COMMON_HEADER_LENGTH + PER_PEER_HEADER_LENGTH;
   switch (type) {
-    case 0:
+    case BmpMessageType.RouteMonitoring:
       // v3: the BGP PDU follows the per-peer header; v4 carries it in a TLV after it.
       return version === 3 ? perPeer + BGP_HEADER_LENGTH : perPeer;
-    case 1:
+    case BmpMessageType.StatisticsReport:
       return version === 3 ? perPeer + 4 : perPeer;
-    case 2:
+    case BmpMessageType.PeerDown:
       return perPeer + 1;
-    case 3:
+    case BmpMessageType.PeerUp:
       return version === 3 ? perPeer + 20 + 2 * BGP_OPEN_MIN_LENGTH : perPeer;
-    case 6:
+    case BmpMessageType.RouteMirroring:
       return perPeer;
     default:
+      // Initiation and Termination (no per-peer header), and unknown types.
       return COMMON_HEADER_LENGTH;
   }
 }

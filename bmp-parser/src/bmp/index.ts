@@ -14,6 +14,7 @@
  *   config.ts                      Peer Up OPENs -> SessionConfig per direction (ADD-PATH, 4-octet AS)
  *   session.ts                     BmpRouterState: peers, merged capabilities, cached configs
  *   framer.ts                      BmpFramer (TCP chunks -> frames), findBmpHeader (resync)
+ *   names.ts                       names of message types, peer types, Peer Down and Termination reasons, statistics types
  */
 export { BmpFramer, findBmpHeader, FRAMED_VERSIONS } from './framer.js';
 export type { FrameResult } from './framer.js';
@@ -38,3 +39,15 @@ export { configFromOpens, directionOf, statelessConfigFor } from './config.js';
 export type { Direction, OpenSummary } from './config.js';
 export { decodeStatCounter } from './messages/statistics-report.js';
 export { MAX_TLVS } from './tlv.js';
+export {
+  BMP_MESSAGE_TYPE_NAMES,
+  PEER_TYPE_NAMES,
+  STAT_TYPES,
+  bmpTypeName,
+  isBmpMessageType,
+  peerDownReasonName,
+  peerTypeName,
+  statName,
+  terminationReasonName,
+} from './names.js';
+export type { BmpMessageTypeCode, BmpMessageTypeName, PeerDownReasonCode, PeerTypeCode, PeerTypeName, StatEncoding, StatType, TerminationReasonCode } from './names.js';

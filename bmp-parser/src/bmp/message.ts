@@ -19,6 +19,8 @@ import {
   readCommonHeader,
   writeCommonHeader,
 } from './header.js';
+import { exhaustive } from '../exhaustive.js';
+import { isBmpMessageType } from './names.js';
 import { BmpMessageType } from './types.js';
 import type { BmpMessage, PerPeerHeader } from './types.js';
 import { decodeInitiation, encodeInitiationBody } from './messages/initiation.js';
@@ -54,16 +56,17 @@ function decodeFrame(frame: Uint8Array, state: SessionConfigSource | undefined):
   if (!h) return fail(ErrorCode.Short, `BMP message: ${frame.length} bytes cannot hold the common header`, 0);
   if (h.version !== BMP_VERSION) return fail(ErrorCode.BmpVersion, `BMP version ${h.version} is not supported (only 3)`, 0);
   if (h.length !== frame.length) return fail(ErrorCode.Length, `BMP message length ${h.length} disagrees with the ${frame.length}-byte frame`, 1);
-  if (h.type > BmpMessageType.RouteMirroring) return fail(ErrorCode.BmpType, `BMP message type ${h.type} is unknown`, 5);
-  const min = minMessageLength(h.version, h.type);
-  if (h.length < min) return fail(ErrorCode.Short, `BMP message type ${h.type}: length ${h.length} is below the minimum ${min}`, 1);
+  const type = h.type;
+  if (!isBmpMessageType(type)) return fail(ErrorCode.BmpType, `BMP message type ${type} is unknown`, 5);
+  const min = minMessageLength(h.version, type);
+  if (h.length < min) return fail(ErrorCode.Short, `BMP message type ${type}: length ${h.length} is below the minimum ${min}`, 1);
   const c = new Cursor(frame, COMMON_HEADER_LENGTH);
-  if (h.type === BmpMessageType.Initiation) return decodeInitiation(c);
-  if (h.type === BmpMessageType.Termination) return decodeTermination(c);
+  if (type === BmpMessageType.Initiation) return decodeInitiation(c);
+  if (type === BmpMessageType.Termination) return decodeTermination(c);
   const p = decodePerPeerHeader(c);
   if (!p.ok) return p;
   const peer = p.value;
-  switch (h.type) {
+  switch (type) {
     case BmpMessageType.RouteMonitoring:
       return decodeRouteMonitoring(c, peer, state ? state.sessionConfigFor(peer) : statelessConfigFor(peer));
     case BmpMessageType.StatisticsReport:
@@ -72,8 +75,10 @@ function decodeFrame(frame: Uint8Array, state: SessionConfigSource | undefined):
       return decodePeerDown(c, peer);
     case BmpMessageType.PeerUp:
       return decodePeerUp(c, peer);
-    default:
+    case BmpMessageType.RouteMirroring:
       return decodeRouteMirroring(c, peer, state ? state.sessionConfigFor(peer) : statelessConfigFor(peer));
+    default:
+      return fail(ErrorCode.BmpType, `BMP message type ${String(exhaustive(type))} is unknown`, 5);
   }
 }
 
@@ -113,6 +118,8 @@ export function encodeBmpMessage(msg: BmpMessage, cfg: SessionConfig = DEFAULT_S
       encodePerPeerHeader(w, msg.peer);
       encodeRouteMirroringBody(w, msg, cfg);
       break;
+    default:
+      throw new RangeError(`BMP message type ${String((exhaustive(msg) as { type?: unknown }).type)} cannot be encoded`);
   }
   finishMessage(w, start);
   return w.finish();

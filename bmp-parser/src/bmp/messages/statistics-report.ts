@@ -8,7 +8,7 @@
 import type { Cursor, Writer } from '../../cursor.js';
 import { ErrorCode, fail, ok } from '../../errors.js';
 import type { Result } from '../../errors.js';
-import { STAT_TYPES } from '../types.js';
+import { STAT_TYPES } from '../names.js';
 import type { PerPeerHeader, StatCounter, StatisticsReport } from '../types.js';
 
 function u32At(b: Uint8Array, i: number): number {
