@@ -10,7 +10,7 @@
  * per-message closures and caches what repeats from one message to the next (the peer, the
  * router's timestamp, the attributes while their bytes repeat).
  */
-import { afiSafiName, peerKey, ribView } from '@ribwatch/bmp-parser';
+import { afiSafiName, pathMarkingsByRoute, peerKey, ribView } from '@ribwatch/bmp-parser';
 import type {
   BmpMessage,
   Initiation,
@@ -176,7 +176,8 @@ function routeMonitoring(out: BusRecord[], m: RouteMonitoring, ctx: RecordContex
     ctx.onProblem(errorKind('bgp', m.bgpError?.code ?? 'RW_ERR_FORM'), m.bgpError?.message ?? 'UPDATE did not decode');
     return;
   }
-  appendUpdateRecords(out, u, m.pdu, ctx, ctx.peer(m.peer), ribView(m.peer), ctx.routerTime(m.peer), time, nowMs);
+  const marks = m.pathMarkings === undefined ? undefined : pathMarkingsByRoute(m);
+  appendUpdateRecords(out, u, m.pdu, ctx, ctx.peer(m.peer), ribView(m.peer), ctx.routerTime(m.peer), time, nowMs, false, marks);
 }
 
 // ---- Peer Up / Peer Down -------------------------------------------------------------------

@@ -130,8 +130,8 @@ export class RouterSession {
         continue;
       }
       if (!r.ok) {
-        // Version 4 frames are framed but not decoded: counted as unsupported, like any broken message.
-        this.problem(f.version === 3 ? errorKind('bmp', r.error.code) : 'bmp-unsupported-version', `message at offset ${f.offset}: ${r.error.message}`);
+        // Versions 3 and 4 (draft-ietf-grow-bmp-tlv) are decoded; another version is counted as unsupported.
+        this.problem(f.version === 3 || f.version === 4 ? errorKind('bmp', r.error.code) : 'bmp-unsupported-version', `message at offset ${f.offset}: ${r.error.message}`);
         continue;
       }
       const m = r.value;

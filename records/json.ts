@@ -92,7 +92,7 @@ function prefixesJson(ps: readonly RoutePrefix[]): string {
   if (ps.length === 1) {
     // FRR sends one prefix per message: the common case, without JSON.stringify's generic walk.
     const p = ps[0]!;
-    if (p.rd === undefined && p.labels === undefined && PLAIN_PREFIX.test(p.prefix)) {
+    if (p.rd === undefined && p.labels === undefined && p.path_status === undefined && PLAIN_PREFIX.test(p.prefix)) {
       return `[{"prefix":"${p.prefix}","path_id":${p.path_id === null || !Number.isFinite(p.path_id) ? 'null' : p.path_id}}]`;
     }
   }

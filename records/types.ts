@@ -141,6 +141,10 @@ export interface RoutePrefix {
   readonly labels?: readonly number[];
   /** VPLS routes (l2vpn-vpls, RFC 4761 §3.2.2): `prefix` is "[RD]:[VE ID]:[VE block offset]", `labels` is [label base]. */
   readonly vpls?: { readonly ve_id: number; readonly ve_block_offset: number; readonly ve_block_size: number; readonly label_base: number };
+  /** BMP v4 Path Marking (draft-ietf-grow-bmp-path-marking-tlv) for this route: status names ("best", "primary", ...). */
+  readonly path_status?: readonly string[];
+  /** The Path Marking's reason code, when it carries one. */
+  readonly path_status_reason?: number;
 }
 
 /**

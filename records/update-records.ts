@@ -11,7 +11,7 @@
  * (AttributeCache).
  */
 import { afiSafiName } from '@ribwatch/bmp-parser';
-import type { BgpOpen, BgpUpdate, Nlri, PathAttributes, RibView } from '@ribwatch/bmp-parser';
+import type { BgpOpen, BgpUpdate, Nlri, PathAttributes, PathMarking, RibView } from '@ribwatch/bmp-parser';
 import type { BusRecord, OpenSummary, PeerRef, RouteAttributes, RoutePrefix } from './types.js';
 import { RouteRecordObject } from './json.js';
 import type { DumpTracker } from './dump-tracker.js';
@@ -93,7 +93,11 @@ interface FamilyGroup {
 const NO_PREFIXES: readonly RoutePrefix[] = Object.freeze([]);
 const IPV4_UNICAST = afiSafiName(1, 1);
 
-export function toPrefixes(nlri: readonly Nlri[]): RoutePrefix[] {
+/**
+ * The route prefixes of NLRI. `marks` (BMP v4 Path Marking by announced-route position, from
+ * bmp-parser's pathMarkingsByRoute) from `at` on add `path_status` to the routes they name.
+ */
+export function toPrefixes(nlri: readonly Nlri[], marks?: readonly (PathMarking | undefined)[], at = 0): RoutePrefix[] {
   const out: RoutePrefix[] = new Array<RoutePrefix>(nlri.length);
   for (let i = 0; i < nlri.length; i++) {
     const n = nlri[i]!;
@@ -104,6 +108,12 @@ export function toPrefixes(nlri: readonly Nlri[]): RoutePrefix[] {
     else {
       const v = n.vpls;
       out[i] = { prefix: n.prefix, path_id: n.pathId, rd: n.rd, labels: n.labels, vpls: { ve_id: v.veId, ve_block_offset: v.veBlockOffset, ve_block_size: v.veBlockSize, label_base: v.labelBase } };
+    }
+  }
+  if (marks !== undefined) {
+    for (let i = 0; i < out.length; i++) {
+      const pm = marks[at + i];
+      if (pm !== undefined) out[i] = { ...out[i]!, path_status: pm.statusNames, ...(pm.reason === undefined ? {} : { path_status_reason: pm.reason }) };
     }
   }
   return out;
@@ -119,7 +129,8 @@ function group(groups: FamilyGroup[], afi: number, safi: number): FamilyGroup {
 /**
  * The records for one decoded UPDATE, appended to `out`. `pdu` is the whole UPDATE (its attribute
  * bytes key the cache); `treatAsWithdraw` adds the caller's own RFC 7606 finding (the BGP speaker's
- * missing mandatory attributes) to the decoder's.
+ * missing mandatory attributes) to the decoder's. `marks`: BMP v4 Path Marking per announced
+ * route (IPv4 NLRI field, then MP_REACH), put on the routes as `path_status`.
  */
 export function appendUpdateRecords(
   out: BusRecord[],
@@ -132,6 +143,7 @@ export function appendUpdateRecords(
   time: string,
   nowMs: number,
   treatAsWithdraw = false,
+  marks?: readonly (PathMarking | undefined)[],
 ): void {
   // The NLRI before a field's cut-short last one are kept (as bgpdump does): publish them, count it.
   if (u.nlriError !== undefined) ctx.onProblem('bgp-nlri-truncated', u.nlriError.message);
@@ -146,7 +158,7 @@ export function appendUpdateRecords(
   if (a.mpReach === undefined && a.mpUnreach === undefined && u.action === undefined && !treatAsWithdraw) {
     // The common case (FRR: one IPv4 prefix per message): one record, no grouping.
     if (u.withdrawn.length === 0 && u.nlri.length === 0) return;
-    const announced = u.nlri.length === 0 ? NO_PREFIXES : toPrefixes(u.nlri);
+    const announced = u.nlri.length === 0 ? NO_PREFIXES : toPrefixes(u.nlri, marks);
     const attributes = announced.length === 0 ? null : ctx.attributes.attributesFor(pdu, peer.key, rib, a);
     const withdrawn = u.withdrawn.length === 0 ? NO_PREFIXES : toPrefixes(u.withdrawn);
     const dump = ctx.dump.route(peer.key, rib, IPV4_UNICAST, nowMs);
@@ -158,7 +170,7 @@ export function appendUpdateRecords(
     const g = group(groups, 1, 1);
     if (u.withdrawn.length > 0) g.withdrawn = toPrefixes(u.withdrawn);
     if (u.nlri.length > 0) {
-      g.announced = toPrefixes(u.nlri);
+      g.announced = toPrefixes(u.nlri, marks);
       g.nextHop = a.nextHop ?? null;
     }
   }
@@ -168,7 +180,8 @@ export function appendUpdateRecords(
       ctx.onProblem('bgp-unsupported-nlri', `MP_REACH_NLRI for ${afiSafiName(reach.afi, reach.safi)} kept raw`);
     } else if (reach.nlri.length > 0) {
       const g = group(groups, reach.afi, reach.safi);
-      g.announced = g.announced.length === 0 ? toPrefixes(reach.nlri) : [...g.announced, ...toPrefixes(reach.nlri)];
+      const mine = toPrefixes(reach.nlri, marks, u.nlri.length);
+      g.announced = g.announced.length === 0 ? mine : [...g.announced, ...mine];
       g.nextHop = reach.nextHops[0] ?? null;
     }
   }

@@ -192,9 +192,10 @@ export class DecodeRun {
   }
 
   private frame(s: BmpStream, state: BmpRouterState, frame: Uint8Array, version: number, type: number, base: JsonObject): void {
-    if (version !== 3) {
+    // Version 3 (RFC 7854) and 4 (draft-ietf-grow-bmp-tlv) are decoded; the framer passes no other.
+    if (version !== 3 && version !== 4) {
       bump(this.messages, 'unsupported_version');
-      this.onRecord?.({ ...base, version, type: bmpTypeName(type), unsupported: `BMP version ${version} is not decoded (RFC 7854 defines version 3)`, length: frame.length });
+      this.onRecord?.({ ...base, version, type: bmpTypeName(type), unsupported: `BMP version ${version} is not decoded (versions 3 and 4 are)`, length: frame.length });
       return;
     }
     const r = state.decode(frame);

@@ -11,7 +11,7 @@ export const ErrorCode = {
   Length: 'RW_ERR_LENGTH',
   /** A length exceeds a configured cap (max message size, max NLRI count...). */
   TooLarge: 'RW_ERR_TOO_LARGE',
-  /** BMP common header: version is not 3 (v4 frames are reported with this code, counted as unsupported). */
+  /** BMP common header: version is neither 3 nor 4 (draft-ietf-grow-bmp-tlv). */
   BmpVersion: 'RW_ERR_BMP_VERSION',
   /** BMP message type unknown (not 0..6). */
   BmpType: 'RW_ERR_BMP_TYPE',

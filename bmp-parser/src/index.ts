@@ -1,5 +1,5 @@
 /**
- * @ribwatch/bmp-parser: BMP v3 (RFC 7854) and BGP-4 decoding and encoding, with no dependencies
+ * @ribwatch/bmp-parser: BMP v3 (RFC 7854), BMP v4 (draft-ietf-grow-bmp-tlv) and BGP-4 decoding and encoding, with no dependencies
  * and no I/O. Decoders return values (see errors.ts), never throw.
  */
 export * from './errors.js';

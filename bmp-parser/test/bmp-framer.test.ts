@@ -37,7 +37,7 @@ const MESSAGES = [
   bmp(4, cat(h('0001 0004'), new TextEncoder().encode('FRR '), h('0002 0003 723031'))),
   bmp(1, cat(PPH, h('00000002 0000 0004 00000003 0007 0008 0000000000000010'))),
   bmp(0, cat(PPH, UPDATE_EOR)),
-  bmp(0, cat(PPH, h('0004 0017'), UPDATE_EOR), 4),
+  bmp(0, cat(PPH, h('0004 0017 0000'), UPDATE_EOR), 4),
   bmp(2, cat(PPH, h('02 0012'))),
   bmp(5, h('0001 0002 0001')),
 ];
@@ -136,12 +136,13 @@ void test('a large message arriving in 1-byte chunks is framed in linear time', 
   assert.ok(ms < 3000, `took ${ms} ms`);
 });
 
-void test('a version 4 frame is returned by the framer and reported by the decoder as an unsupported version', () => {
+void test('a version 4 frame is returned by the framer and decoded: its BGP PDU TLV holds an End-of-RIB', () => {
   const { frames } = frameWith([]);
   const v4 = frames[3]!;
   assert.equal(v4.version, 4);
   const r = decodeBmpMessage(new Uint8Array(v4.frame));
-  assert.equal(!r.ok && r.error.code, ErrorCode.BmpVersion);
+  assert.ok(r.ok && r.value.type === 0 && r.value.version === 4);
+  assert.deepEqual(r.value.type === 0 ? r.value.update?.endOfRib : undefined, { afi: 1, safi: 1 });
   // The frames after it are still decoded.
   assert.ok(decodeBmpMessage(new Uint8Array(frames[4]!.frame)).ok);
 });

@@ -1,5 +1,5 @@
 /**
- * The fuzz corpus: BMP streams from the real captures in ../shared/testdata/real (read with the
+ * The fuzz corpus: BMP streams from the real captures in ../shared/testdata/real and real2 (read with the
  * project's capture reader, bin/capture), split into messages with BmpFramer, plus streams and
  * messages generated with bmp-parser's encoders (generate.ts).
  */
@@ -14,6 +14,8 @@ import { Prng } from './prng.js';
 const here = dirname(fileURLToPath(import.meta.url));
 /** Compiled to dist/test/fuzz: the repo root is three levels up, the shared folder beside it. */
 export const REAL_DIR = resolve(here, '../../..', '..', 'shared', 'testdata', 'real');
+/** The second set (Juniper vMX and IOS XR slices, VPLS); used when present. */
+export const REAL2_DIR = resolve(here, '../../..', '..', 'shared', 'testdata', 'real2');
 
 export interface CorpusStream {
   readonly name: string;
@@ -59,12 +61,13 @@ function frames(data: Uint8Array, limit: number): Uint8Array[] {
 export function loadRealStreams(perStream = 4000): { streams: CorpusStream[]; skipped?: string } {
   if (!existsSync(REAL_DIR)) return { streams: [], skipped: `real captures not found at ${REAL_DIR} (expected <repo>/../shared/testdata/real): fuzzing generated messages only` };
   const streams: CorpusStream[] = [];
-  for (const file of walk(REAL_DIR, []).sort()) {
+  const files = [...walk(REAL_DIR, []).sort(), ...(existsSync(REAL2_DIR) ? walk(REAL2_DIR, []).sort() : [])];
+  for (const file of files) {
     const r = readBmpInput(new Uint8Array(readFileSync(file)), { name: file });
     if (!r.ok) continue;
     for (const s of r.value.streams) {
       const messages = frames(s.data, perStream);
-      if (messages.length > 0) streams.push({ name: `${relative(REAL_DIR, file)}#${s.index}`, messages });
+      if (messages.length > 0) streams.push({ name: `${relative(dirname(REAL_DIR), file)}#${s.index}`, messages });
     }
   }
   return { streams };

@@ -1,9 +1,11 @@
 /**
  * Well-formed BMP messages and streams made with bmp-parser's encoders, driven by a seeded PRNG:
  * the generated half of the fuzz corpus. Every family the decoder knows (IPv4/IPv6 unicast,
- * labeled unicast, VPNv4/VPNv6, EVPN), every BMP message type, every peer type and flag, and Peer
+ * labeled unicast, VPNv4/VPNv6, EVPN, VPLS), every BMP message type, every peer type and flag, and Peer
  * Ups whose capabilities (4-octet AS, ADD-PATH per family and direction) decide how the UPDATEs
- * that follow are encoded — so the stateful decoder's config path is exercised.
+ * that follow are encoded — so the stateful decoder's config path is exercised. Some Route
+ * Monitoring messages are BMP version 4 (draft-ietf-grow-bmp-tlv): the UPDATE in a BGP PDU TLV,
+ * with VRF name, Stateless Parsing (ADD-PATH as the session has it), Path Marking and unknown TLVs.
  */
 import { encodeBmpMessage, encodeEndOfRib, encodeNotification, encodeOpen, encodeUpdate, shutdownCommunicationData } from '@ribwatch/bmp-parser';
 import type { BgpOpen, BmpMessage, Nlri, PerPeerHeader, SessionConfig, StatCounter, Tlv, UpdateInput } from '@ribwatch/bmp-parser';
@@ -17,6 +19,7 @@ const FAMILIES: readonly (readonly [number, number])[] = [
   [1, 128],
   [2, 128],
   [25, 70],
+  [25, 65],
 ];
 
 const te = new TextEncoder();
@@ -87,6 +90,11 @@ export function nlriFor(r: Prng, afi: number, safi: number, n: number, addPath: 
   const out: Nlri[] = [];
   for (let i = 0; i < n; i++) {
     const pid = pathId(r, addPath);
+    if (afi === 25 && safi === 65) {
+      const vpls = { veId: r.int(0x10000), veBlockOffset: r.int(0x10000), veBlockSize: r.int(0x10000), labelBase: r.int(0x100000) };
+      out.push({ prefix: '', pathId: pid, rd: rd(r), labels: [vpls.labelBase], vpls });
+      continue;
+    }
     if (afi === 25) {
       const rt = r.pick([1, 2, 3, 4, 5]);
       const evpn =
@@ -273,8 +281,31 @@ export function routeMonitoringMessage(r: Prng, peer: PerPeerHeader, cfg: Sessio
   }
   const pdu = updatePdu(r, cfg);
   const msg: BmpMessage = { type: 0, peer, pdu };
+  if (r.chance(0.15)) return encodeBmpMessage(v4RouteMonitoring(r, msg, cfg));
   if (r.chance(0.03)) return encodeBmpMessage({ ...msg, trailing: new Uint8Array([0xea, 0x42, 0x00, 0x04, 1, 2, 3, 4]) });
   return encodeBmpMessage(msg);
+}
+
+/** The Route Monitoring as BMP v4: its UPDATE in the BGP PDU TLV, with the TLVs v4 routers add. */
+function v4RouteMonitoring(r: Prng, msg: BmpMessage & { type: 0 }, cfg: SessionConfig): BmpMessage {
+  // Stateless Parsing: ADD-PATH (capability 69, send and receive) for the families the session has it, so the UPDATE reads the same.
+  const families = FAMILIES.filter(([a, s]) => cfg.addPath.has((a << 8) | s));
+  const addPath = new Uint8Array(families.length * 4);
+  families.forEach(([a, s], i) => addPath.set([a >>> 8, a & 255, s, 3], i * 4));
+  const v4: BmpMessage = {
+    ...msg,
+    version: 4,
+    ...(r.chance(0.5) ? { vrfName: r.pick(['global', 'vrf-blue', 'ünïcode']) } : {}),
+    ...(families.length > 0 && r.chance(0.7) ? { statelessCapabilities: [{ code: 69, value: addPath }] } : {}),
+    ...(r.chance(0.4) ? { pathMarkings: [{ index: r.pick([0, 1, 2, 0x8001]), status: r.pick([0x2, 0x8a, 0x10, 0x1000]), statusNames: [], ...(r.chance(0.3) ? { reason: r.int(8) } : {}) }] } : {}),
+  };
+  if (!r.chance(0.2)) return v4;
+  // Unknown TLVs around the PDU: kept raw, re-encoded in place.
+  const tlvs = [
+    { type: 4, index: 0, value: msg.pdu },
+    { type: r.pick([0, 6, 0x7fff, 0x8001]), index: r.int(3), value: r.bytes(r.int(12)) },
+  ];
+  return { ...v4, v4Tlvs: r.chance(0.5) ? tlvs : tlvs.reverse() };
 }
 
 function statsMessage(r: Prng, peer: PerPeerHeader): Uint8Array {

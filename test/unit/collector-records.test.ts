@@ -102,6 +102,23 @@ void test('a VPLS route (l2vpn-vpls, RFC 4761) becomes a route record whose pref
   assert.deepEqual(problems, []);
 });
 
+void test('a BMP v4 Route Monitoring gives the same route records, with each Path Marking on the route it names (index 0: all, n: the n-th)', () => {
+  const { feed, problems } = setup();
+  const pdu = encodeUpdate(
+    { withdrawn: [], nlri: [{ prefix: '10.1.0.0/16', pathId: null }, { prefix: '10.2.0.0/16', pathId: null }], attributes: { origin: 0, asPath: [{ type: 2, asns: [64512] }], nextHop: '10.0.0.2' } },
+    { fourOctetAs: true, addPath: new Set() },
+  );
+  const marked = { index: 2, status: 0x12, statusNames: [], reason: 3 };
+  const r = only(feed(encodeBmpMessage({ type: 0, version: 4, peer: p1, pdu, vrfName: 'global', pathMarkings: [marked] })), 'route');
+  assert.deepEqual(r.announced, [
+    { prefix: '10.1.0.0/16', path_id: null },
+    { prefix: '10.2.0.0/16', path_id: null, path_status: ['best', 'backup'], path_status_reason: 3 },
+  ]);
+  const all = only(feed(encodeBmpMessage({ type: 0, version: 4, peer: p1, pdu, pathMarkings: [{ index: 0, status: 0x2, statusNames: [] }] })), 'route');
+  assert.deepEqual(all.announced.map((p) => p.path_status), [['best'], ['best']]);
+  assert.deepEqual(problems, []);
+});
+
 void test('a withdrawal-only record carries no attributes', () => {
   const { feed } = setup();
   const r = only(feed(withdraw4(p1, '10.244.1.0/24')), 'route');

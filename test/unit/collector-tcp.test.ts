@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
+import { decodeBmpMessage, encodeBmpMessage } from '@ribwatch/bmp-parser';
 import { BmpCollector } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
 import { createRegistry } from '../../telemetry/metrics.js';
@@ -199,7 +200,7 @@ void test('a message above maxMessageBytes closes the session as too-large', asy
   await h.collector.stop();
 });
 
-void test('a malformed UPDATE is counted and logged once per kind; the session lives on; BMP v4 frames count as unsupported', async () => {
+void test('a malformed UPDATE is counted and logged once per kind; the session lives on; a BMP v4 Route Monitoring gives its route', async () => {
   const sink = new MemorySink();
   const h = await start(sink);
   const s = await dial(h.port);
@@ -208,24 +209,27 @@ void test('a malformed UPDATE is counted and logged once per kind; the session l
   const bgpAt = 6 + 42;
   const attrLenAt = bgpAt + 19 + 2 + broken.readUInt16BE(bgpAt + 19);
   broken.writeUInt16BE(0xfff0, attrLenAt);
-  const v4 = Buffer.from([4, 0, 0, 0, 10, 4, 0, 0, 0, 0]); // version 4 Initiation, 10 bytes
+  const v3 = decodeBmpMessage(announce4(p1, '10.3.0.0/16'));
+  assert.ok(v3.ok);
+  const v4 = encodeBmpMessage({ ...v3.value, version: 4 }); // the same route in a BMP v4 (draft-ietf-grow-bmp-tlv) frame
+  assert.equal(v4[0], 4);
   s.write(concat([announce4(p1, '10.1.0.0/16'), broken, broken, v4, announce4(p1, '10.2.0.0/16')]));
-  await until(() => sink.ofType('route').length === 2);
+  await until(() => sink.ofType('route').length === 3);
   assert.deepEqual(
     sink.ofType('route').map((r) => r.announced[0]?.prefix),
-    ['10.1.0.0/16', '10.2.0.0/16'],
+    ['10.1.0.0/16', '10.3.0.0/16', '10.2.0.0/16'],
   );
   assert.equal(h.collector.sessions.size, 1);
   const errors = await registryValues(h.registry, 'ribwatch_bmp_errors_total');
   const bgp = Object.entries(errors).filter(([k]) => k.startsWith('bgp-'));
   assert.equal(bgp.length, 1, `one bgp-* kind: ${JSON.stringify(errors)}`);
   assert.equal(bgp[0]![1], 2, 'both broken UPDATEs counted');
-  assert.equal(errors['bmp-unsupported-version'], 1);
+  assert.equal(errors['bmp-unsupported-version'], undefined);
   const warns = h.lines().filter((l) => l['level'] === 'warn');
-  assert.equal(warns.length, 2, 'one line per kind, not per message');
+  assert.equal(warns.length, 1, 'one line per kind, not per message');
   assert.deepEqual(
     sink.ofType('route').map((r) => r.seq),
-    [2, 3],
+    [2, 3, 4],
     'skipped messages take no sequence numbers',
   );
   await closeSocket(s);

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { communityText } from '@ribwatch/bmp-parser';
 import { DecodeRun, MESSAGE_KEYS } from '../../bin/commands/decode.js';
-import { captureFiles } from './real-capture-files.js';
+import { captureFiles, reencodeAll } from './real-capture-files.js';
 import type { DecodeRecord, DecodeSummaryJson, MessageKey } from '../../bin/commands/decode.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -45,7 +45,8 @@ interface Expected {
  * 208 route-monitoring and JUMBO the independent count, since tshark 4.0 cannot decode ADD-PATH
  * labeled unicast). AFI/SAFI names: v4-uni ipv4-unicast, v4-lbl ipv4-labeled-unicast, VPNv4
  * ipv4-vpn, v6-uni ipv6-unicast, v6-lbl ipv6-labeled-unicast, VPNv6 ipv6-vpn, EVPN l2vpn-evpn.
- * BMP version 4 (draft) messages are not decoded: they count as unsupported_version.
+ * BMP version 4 (draft-ietf-grow-bmp-tlv) captures: the routes of NetGauze's JSON decodes (their
+ * Route Monitoring UPDATEs sit in the BGP PDU TLV; ADD-PATH comes from the Stateless Parsing TLV).
  */
 const PEER_UP_208 = 'pmacct/208-BMP-mem-leak-test/bmp-multi-sources-peer-up.pcap';
 /*
@@ -66,11 +67,11 @@ const CISCO_401 = { 'ipv4-unicast': 16, 'ipv4-vpn': 59, 'ipv4-labeled-unicast': 
 
 const EXPECTED: readonly Expected[] = [
   { file: 'NetGauze/bmp/evpn/evpn.pcap', messages: { peer_up: 4, route_monitoring: 143, statistics_report: 7, peer_down: 2 }, announced: { 'ipv4-vpn': 86, 'ipv6-vpn': 55, 'l2vpn-evpn': 2 }, withdrawn: { 'ipv6-vpn': 1 }, eor: ['ipv4-vpn', 'l2vpn-evpn'] },
-  { file: 'NetGauze/bmp/path-status/ipv4_unicast_path_marking.pcap', messages: { unsupported_version: 5 } },
+  { file: 'NetGauze/bmp/path-status/ipv4_unicast_path_marking.pcap', messages: { peer_down: 1, peer_up: 1, route_monitoring: 3 }, announced: { 'ipv4-unicast': 3 }, eor: ['ipv4-unicast'] },
   { file: 'NetGauze/bmp/peers-with-different-caps/example.pcap', messages: { initiation: 1, peer_up: 18, route_monitoring: 173 }, announced: { 'ipv4-unicast': 1, 'ipv4-vpn': 125, 'ipv4-labeled-unicast': 14, 'ipv6-vpn': 96 }, eor: ['ipv4-vpn', 'ipv4-labeled-unicast', 'ipv6-vpn'] },
-  { file: 'NetGauze/bmp/stateless-with-add-path/ipv4_unicast_all.pcap', messages: { unsupported_version: 30 } },
+  { file: 'NetGauze/bmp/stateless-with-add-path/ipv4_unicast_all.pcap', messages: { peer_up: 9, route_monitoring: 21 }, announced: { 'ipv4-unicast': 15 }, eor: ['ipv4-unicast'] },
   { file: 'NetGauze/bmp/unreachable-prefix-announcement/upa.pcap', messages: { initiation: 3, peer_up: 7, route_monitoring: 34 }, announced: { 'ipv4-unicast': 19 }, withdrawn: { 'ipv4-unicast': 3 } },
-  { file: 'NetGauze/bmp/vpnv4-stateless-with-withdraw/vpnv4-stateless-with-withdraw.pcap', messages: { unsupported_version: 15 } },
+  { file: 'NetGauze/bmp/vpnv4-stateless-with-withdraw/vpnv4-stateless-with-withdraw.pcap', messages: { route_monitoring: 15 }, announced: { 'ipv4-vpn': 9 }, withdrawn: { 'ipv4-vpn': 6 } },
   { file: 'NetGauze/pcap-reader/bmp.pcapng', messages: { initiation: 2, peer_up: 3, route_monitoring: 3, statistics_report: 2, peer_down: 2 }, announced: { 'ipv4-vpn': 2 }, eor: ['ipv4-vpn'] },
   { file: 'pmacct/200-BMP-HUAWEI-locrib_instance/traffic-00.pcap', messages: { initiation: 1, peer_up: 18, route_monitoring: 84 }, announced: HUAWEI_200, eor: ['ipv6-unicast'] },
   { file: 'pmacct/201-BMP-CISCO-rd_instance/traffic-00.pcap', messages: { initiation: 1, peer_up: 42, route_monitoring: 251, statistics_report: 42 }, announced: { 'ipv4-unicast': 133, 'ipv6-unicast': 102 }, eor: ['ipv6-unicast'] },
@@ -275,9 +276,11 @@ function fingerprint(v: RouteView): string {
 }
 
 function fromNetGauze(line: string): RouteView | undefined {
-  const rm = obj(obj(obj(JSON.parse(line) as Json)?.['V3'])?.['RouteMonitoring']);
+  const msg = obj(JSON.parse(line) as Json);
+  // Version 3 keeps the UPDATE in update_message; version 4 in the BGP PDU TLV, update_pdu.
+  const rm = obj(obj(msg?.['V3'] ?? msg?.['V4'])?.['RouteMonitoring']);
   if (rm === undefined) return undefined;
-  const u = obj(obj(rm['update_message'])?.['Update']);
+  const u = obj(obj(rm['update_message'])?.['Update'] ?? obj(obj(obj(rm['update_pdu'])?.['value'])?.['BgpUpdate'])?.['Update']);
   if (u === undefined) return undefined;
   const v: RouteView = { peer: str(obj(rm['peer_header'])?.['address']) ?? '', announced: [], withdrawn: [], nextHop: '', asPath: '', communities: '' };
   const key = (fam: string, n: JObj): string => `${fam}|${ngRd(n['rd'])}|${str(n['network']) ?? str(n['prefix']) ?? ''}|${n['path_id'] === null || n['path_id'] === undefined ? '' : text(n['path_id'])}`;
@@ -356,6 +359,9 @@ const NETGAUZE: readonly { readonly capture: string; readonly json: string }[] =
   { capture: 'pmacct/403-IPFIXv10-BMP-IPv6-CISCO-locrib-peerdown-vrf/traffic-00.pcap', json: 'NetGauze/pmacct-tests/403-IPFIXv10-BMP-IPv6-CISCO-locrib-peerdown-vrf/traffic-00-bmp.json' },
   { capture: 'NetGauze/bmp/evpn/evpn.pcap', json: 'NetGauze/bmp/evpn/evpn-bmp.json' },
   { capture: 'NetGauze/bmp/peers-with-different-caps/example.pcap', json: 'NetGauze/bmp/peers-with-different-caps/example-bmp.json' },
+  { capture: 'NetGauze/bmp/path-status/ipv4_unicast_path_marking.pcap', json: 'NetGauze/bmp/path-status/ipv4_unicast_path_marking-bmp.json' },
+  { capture: 'NetGauze/bmp/stateless-with-add-path/ipv4_unicast_all.pcap', json: 'NetGauze/bmp/stateless-with-add-path/ipv4_unicast_all-bmp.json' },
+  { capture: 'NetGauze/bmp/vpnv4-stateless-with-withdraw/vpnv4-stateless-with-withdraw.pcap', json: 'NetGauze/bmp/vpnv4-stateless-with-withdraw/vpnv4-stateless-with-withdraw-bmp.json' },
 ];
 
 for (const { capture, json } of NETGAUZE) {
@@ -458,4 +464,65 @@ void test('208: Huawei 203.0.113.23 sends a path ID with every labeled-unicast N
   }
   assert.deepEqual(huawei, { 1: 45, 2: 34 });
   assert.deepEqual(tolerant, INDEPENDENT_LABELED_208);
+});
+
+// ---- BMP version 4 (draft-ietf-grow-bmp-tlv): what the three NetGauze v4 captures hold. ----
+
+const V4_MARKING = 'NetGauze/bmp/path-status/ipv4_unicast_path_marking.pcap';
+const V4_STATELESS = 'NetGauze/bmp/stateless-with-add-path/ipv4_unicast_all.pcap';
+const V4_VPN = 'NetGauze/bmp/vpnv4-stateless-with-withdraw/vpnv4-stateless-with-withdraw.pcap';
+
+interface V4Routes {
+  readonly announced: JObj[];
+  readonly withdrawn: JObj[];
+  readonly marked: JObj[];
+}
+
+/** The routes of a capture's Route Monitoring records, and their Path Marking TLVs. */
+function v4Routes(capture: string): V4Routes {
+  const out: V4Routes = { announced: [], withdrawn: [], marked: [] };
+  decodeFiles([capture], (r) => {
+    if (r['type'] !== 'route_monitoring') return;
+    assert.equal(r['version'], 4);
+    const at = obj(obj(r['update'])?.['attributes']) ?? {};
+    for (const n of [...arr(obj(r['update'])?.['nlri']), ...arr(obj(at['mpReach'])?.['nlri'])]) out.announced.push(obj(n) ?? {});
+    for (const n of [...arr(obj(r['update'])?.['withdrawn']), ...arr(obj(at['mpUnreach'])?.['withdrawn'])]) out.withdrawn.push(obj(n) ?? {});
+    for (const m of arr(r['pathMarkings'])) out.marked.push(obj(m) ?? {});
+  });
+  return out;
+}
+
+const withPathId = (ns: readonly JObj[]): number => ns.filter((n) => n['pathId'] !== null && n['pathId'] !== undefined).length;
+
+void test('BMP v4 path marking capture: 3 IPv4 routes, and the Path Marking TLVs kept as best|primary|add-path', (t) => {
+  if (!guard(t)) return;
+  const v = v4Routes(V4_MARKING);
+  assert.deepEqual(v.announced.map((n) => n['prefix']), ['111.1.1.1/32', '111.1.1.2/32', '112.1.1.1/32']);
+  assert.deepEqual(v.marked, [
+    { index: 1, status: 0x8a, statusNames: ['best', 'primary', 'add-path'] },
+    { index: 1, status: 0x8a, statusNames: ['best', 'primary', 'add-path'] },
+  ]);
+});
+
+void test('BMP v4 stateless ADD-PATH capture: 15 IPv4 routes, 10 with a path ID, as the Stateless Parsing TLVs say', (t) => {
+  if (!guard(t)) return;
+  const v = v4Routes(V4_STATELESS);
+  assert.equal(v.announced.length, 15);
+  assert.equal(withPathId(v.announced), 10);
+});
+
+void test('BMP v4 VPNv4 stateless capture: 9 routes announced and 6 withdrawn, 14 of them with a path ID', (t) => {
+  if (!guard(t)) return;
+  const v = v4Routes(V4_VPN);
+  assert.equal(v.announced.length, 9);
+  assert.equal(v.withdrawn.length, 6);
+  assert.equal(withPathId(v.announced) + withPathId(v.withdrawn), 14);
+});
+
+void test('BMP v4 captures: every message re-encodes byte for byte, and every UPDATE from its decoded fields', (t) => {
+  if (!guard(t)) return;
+  const r = reencodeAll(REAL, [V4_MARKING, V4_STATELESS, V4_VPN]);
+  assert.deepEqual(r.differ.slice(0, 5), []);
+  assert.equal(r.messages, 5 + 30 + 15);
+  assert.equal(r.updates, 3 + 21 + 15);
 });

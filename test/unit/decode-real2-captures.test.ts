@@ -17,9 +17,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BmpFramer, BmpRouterState, encodeBmpMessage, encodeUpdate } from '@ribwatch/bmp-parser';
 import { DecodeRun, MESSAGE_KEYS } from '../../bin/commands/decode.js';
-import { captureFiles } from './real-capture-files.js';
+import { captureFiles, reencodeAll } from './real-capture-files.js';
 import type { DecodeRecord, DecodeSummaryJson, MessageKey } from '../../bin/commands/decode.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -216,42 +215,6 @@ void test('real2 bmp-reach-unknown-family (AFI 57 / SAFI 65, one byte changed fr
   assert.equal(reach?.safi, 65);
   assert.ok((reach?.rawNlri ?? '').length > 0);
 });
-
-/**
- * Every message of the given captures, decoded with its router's state, re-encodes to the frame
- * byte for byte; and every Route Monitoring's UPDATE encoded again from its decoded fields (not
- * from the kept PDU bytes) gives the PDU back, so the NLRI encoders (VPLS among them) are checked
- * against real routes.
- */
-function reencodeAll(dir: string, paths: readonly string[], port?: number): { messages: number; updates: number; differ: string[] } {
-  const states = new Map<string, BmpRouterState>();
-  let messages = 0;
-  let updates = 0;
-  const differ: string[] = [];
-  for (const p of paths) {
-    const r = DecodeRun.read(p, readFileSync(join(dir, p)), port === undefined ? {} : { port });
-    assert.ok(r.ok, `${p}: ${r.ok ? '' : r.message}`);
-    for (const s of r.input.streams) {
-      let state = states.get(s.router);
-      if (state === undefined) states.set(s.router, (state = new BmpRouterState()));
-      const framer = new BmpFramer();
-      framer.push(s.data);
-      for (let f = framer.next(); f !== undefined && f.ok; f = framer.next()) {
-        const d = state.decode(f.frame);
-        assert.ok(d.ok, `${p} offset ${f.offset}: ${d.ok ? '' : d.error.message}`);
-        messages++;
-        const m = d.value;
-        if (Buffer.compare(encodeBmpMessage(m), f.frame) !== 0) differ.push(`${p} offset ${f.offset}: message`);
-        if (m.type === 0 && m.update !== undefined) {
-          updates++;
-          const again = encodeUpdate({ ...m.update, attributes: { ...m.update.attributes } }, state.sessionConfigFor(m.peer));
-          if (Buffer.compare(again, m.pdu) !== 0) differ.push(`${p} offset ${f.offset}: UPDATE from fields`);
-        }
-      }
-    }
-  }
-  return { messages, updates, differ };
-}
 
 void test('real2: every message re-encodes byte for byte, and every UPDATE (the VPLS route among them) re-encodes from its decoded fields', (t) => {
   if (!guard(t)) return;

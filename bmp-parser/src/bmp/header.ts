@@ -19,6 +19,8 @@ import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../address.js';
 import { allZero, hex } from '../bytes.js';
 
 export const BMP_VERSION = 3;
+/** draft-ietf-grow-bmp-tlv ("BMP v4"). */
+export const BMP_VERSION_4 = 4;
 export const COMMON_HEADER_LENGTH = 6;
 export const PER_PEER_HEADER_LENGTH = 42;
 /** BGP header: marker (16), length (2), type (1). */
@@ -64,9 +66,9 @@ export function readCommonHeader(buf: Uint8Array, at = 0): CommonHeader | undefi
   return { version: buf[at]!, length, type: buf[at + 5]! };
 }
 
-export function writeCommonHeader(w: Writer, type: number): number {
+export function writeCommonHeader(w: Writer, type: number, version: number = BMP_VERSION): number {
   const start = w.pos;
-  w.u8(BMP_VERSION).u32(0).u8(type);
+  w.u8(version).u32(0).u8(type);
   return start;
 }
 

@@ -1,9 +1,10 @@
 /**
- * The BMP layer (RFC 7854, RFC 8671 Adj-RIB-Out, RFC 9069 Loc-RIB). One module per RFC concept:
+ * The BMP layer (RFC 7854, RFC 8671 Adj-RIB-Out, RFC 9069 Loc-RIB, draft-ietf-grow-bmp-tlv v4). One module per RFC concept:
  *
  *   header.ts                      §4.1 common header, §4.2 per-peer header, distinguisher text, ribView, peer key
  *   tlv.ts                         §4.4 Information TLVs
  *   messages/route-monitoring.ts   §4.6 (UPDATE decoded after the frame is checked; trailing vendor TLVs kept)
+ *   messages/route-monitoring-v4.ts  BMP v4 (draft-ietf-grow-bmp-tlv): indexed TLVs, Stateless Parsing, Path Marking
  *   messages/statistics-report.ts  §4.8 (+ RFC 8671 §5, RFC 9972): counters by type, read by length
  *   messages/peer-down.ts          §4.9 (+ RFC 9069 reason 6)
  *   messages/peer-up.ts            §4.10 (+ RFC 9069, RFC 9736 TLVs)
@@ -24,6 +25,7 @@ export { decodeBmpMessage, encodeBmpMessage } from './message.js';
 export type { SessionConfigSource } from './message.js';
 export {
   BMP_VERSION,
+  BMP_VERSION_4,
   COMMON_HEADER_LENGTH,
   PER_PEER_HEADER_LENGTH,
   DEFAULT_MAX_MESSAGE_LENGTH,
@@ -51,3 +53,4 @@ export {
   terminationReasonName,
 } from './names.js';
 export type { BmpMessageTypeCode, BmpMessageTypeName, PeerDownReasonCode, PeerTypeCode, PeerTypeName, StatEncoding, StatType, TerminationReasonCode } from './names.js';
+export { INDEX_GROUP, PATH_STATUS, RouteMonitoringTlvType, decodeIndexedTlvs, pathMarkingsByRoute, pathStatusNames, statelessConfig } from './messages/route-monitoring-v4.js';

@@ -1,7 +1,10 @@
 /**
  * Decoding and encoding one whole BMP message (RFC 7854 §4): the common header is checked
- * (version 3, Message Length equal to the frame, a known type, the type's minimum length), then
- * the per-peer header where the type has one, then the body by type.
+ * (version 3 or 4, Message Length equal to the frame, a known type, the type's minimum length),
+ * then the per-peer header where the type has one, then the body by type. Version 4
+ * (draft-ietf-grow-bmp-tlv) changes only Route Monitoring (TLVs after the per-peer header,
+ * messages/route-monitoring-v4.ts); its other messages are laid out as in version 3 and are
+ * decoded as such, marked `version: 4`.
  */
 import { Cursor, Writer } from '../cursor.js';
 import { ErrorCode, fail } from '../errors.js';
@@ -11,6 +14,7 @@ import type { SessionConfig } from '../session.js';
 import { statelessConfigFor } from './config.js';
 import {
   BMP_VERSION,
+  BMP_VERSION_4,
   COMMON_HEADER_LENGTH,
   decodePerPeerHeader,
   encodePerPeerHeader,
@@ -21,6 +25,7 @@ import {
 } from './header.js';
 import { exhaustive } from '../exhaustive.js';
 import { isBmpMessageType } from './names.js';
+import type { CommonHeader } from './header.js';
 import { BmpMessageType } from './types.js';
 import type { BmpMessage, PerPeerHeader } from './types.js';
 import { decodeInitiation, encodeInitiationBody } from './messages/initiation.js';
@@ -28,6 +33,7 @@ import { decodePeerDown, encodePeerDownBody } from './messages/peer-down.js';
 import { decodePeerUp, encodePeerUpBody } from './messages/peer-up.js';
 import { decodeRouteMirroring, encodeRouteMirroringBody } from './messages/route-mirroring.js';
 import { decodeRouteMonitoring, encodeRouteMonitoringBody } from './messages/route-monitoring.js';
+import { decodeRouteMonitoringV4, encodeRouteMonitoringV4Body } from './messages/route-monitoring-v4.js';
 import { decodeStatisticsReport, encodeStatisticsReportBody } from './messages/statistics-report.js';
 import { decodeTermination, encodeTerminationBody } from './messages/termination.js';
 
@@ -38,9 +44,10 @@ export interface SessionConfigSource {
 
 /**
  * Decode one frame. Without `state`: no Peer Up knowledge (4-octet AS unless the A flag, no
- * ADD-PATH, trial parsing). Fails with RW_ERR_BMP_VERSION for version 4 (draft-ietf-grow-bmp-tlv)
- * and any other version, RW_ERR_BMP_TYPE for types outside 0-6, and a structural code when the
- * frame is broken; a malformed BGP UPDATE or NOTIFICATION inside a sound frame is not a failure.
+ * ADD-PATH, trial parsing; a version 4 Route Monitoring's Stateless Parsing TLV still applies).
+ * Fails with RW_ERR_BMP_VERSION for versions other than 3 and 4, RW_ERR_BMP_TYPE for types
+ * outside 0-6, and a structural code when the frame is broken; a malformed BGP UPDATE or
+ * NOTIFICATION inside a sound frame is not a failure.
  */
 export function decodeBmpMessage(frame: Uint8Array, state?: SessionConfigSource): Result<BmpMessage> {
   try {
@@ -54,7 +61,15 @@ export function decodeBmpMessage(frame: Uint8Array, state?: SessionConfigSource)
 function decodeFrame(frame: Uint8Array, state: SessionConfigSource | undefined): Result<BmpMessage> {
   const h = readCommonHeader(frame);
   if (!h) return fail(ErrorCode.Short, `BMP message: ${frame.length} bytes cannot hold the common header`, 0);
-  if (h.version !== BMP_VERSION) return fail(ErrorCode.BmpVersion, `BMP version ${h.version} is not supported (only 3)`, 0);
+  if (h.version !== BMP_VERSION) {
+    if (h.version !== BMP_VERSION_4) return fail(ErrorCode.BmpVersion, `BMP version ${h.version} is not supported (only 3 and 4)`, 0);
+    const r = decodeBody(frame, h, state);
+    return r.ok ? { ok: true, value: { ...r.value, version: BMP_VERSION_4 } } : r;
+  }
+  return decodeBody(frame, h, state);
+}
+
+function decodeBody(frame: Uint8Array, h: CommonHeader, state: SessionConfigSource | undefined): Result<BmpMessage> {
   if (h.length !== frame.length) return fail(ErrorCode.Length, `BMP message length ${h.length} disagrees with the ${frame.length}-byte frame`, 1);
   const type = h.type;
   if (!isBmpMessageType(type)) return fail(ErrorCode.BmpType, `BMP message type ${type} is unknown`, 5);
@@ -67,8 +82,10 @@ function decodeFrame(frame: Uint8Array, state: SessionConfigSource | undefined):
   if (!p.ok) return p;
   const peer = p.value;
   switch (type) {
-    case BmpMessageType.RouteMonitoring:
-      return decodeRouteMonitoring(c, peer, state ? state.sessionConfigFor(peer) : statelessConfigFor(peer));
+    case BmpMessageType.RouteMonitoring: {
+      const cfg = state ? state.sessionConfigFor(peer) : statelessConfigFor(peer);
+      return h.version === BMP_VERSION ? decodeRouteMonitoring(c, peer, cfg) : decodeRouteMonitoringV4(c, peer, cfg);
+    }
     case BmpMessageType.StatisticsReport:
       return decodeStatisticsReport(c, peer);
     case BmpMessageType.PeerDown:
@@ -83,14 +100,14 @@ function decodeFrame(frame: Uint8Array, state: SessionConfigSource | undefined):
 }
 
 /**
- * Encode a BMP v3 message (lengths computed). Raw bytes the structure keeps are written as they
+ * Encode a BMP message (lengths computed): version 3, or 4 when `msg.version` says so. Raw bytes the structure keeps are written as they
  * are: the Route Monitoring `pdu`, Peer Up OPEN PDUs, Peer Down `data`, TLV lists, stat values;
  * the structured fields are encoded only where no raw bytes are kept. UPDATEs (and mirrored BGP
  * messages) are encoded with cfg (default: 4-octet AS, no ADD-PATH).
  */
 export function encodeBmpMessage(msg: BmpMessage, cfg: SessionConfig = DEFAULT_SESSION): Uint8Array {
   const w = new Writer(msg.type === BmpMessageType.RouteMonitoring ? 64 + msg.pdu.length : 256);
-  const start = writeCommonHeader(w, msg.type);
+  const start = writeCommonHeader(w, msg.type, msg.version ?? BMP_VERSION);
   switch (msg.type) {
     case BmpMessageType.Initiation:
       encodeInitiationBody(w, msg);
@@ -100,7 +117,8 @@ export function encodeBmpMessage(msg: BmpMessage, cfg: SessionConfig = DEFAULT_S
       break;
     case BmpMessageType.RouteMonitoring:
       encodePerPeerHeader(w, msg.peer);
-      encodeRouteMonitoringBody(w, msg, cfg);
+      if (msg.version === BMP_VERSION_4) encodeRouteMonitoringV4Body(w, msg, cfg);
+      else encodeRouteMonitoringBody(w, msg, cfg);
       break;
     case BmpMessageType.StatisticsReport:
       encodePerPeerHeader(w, msg.peer);

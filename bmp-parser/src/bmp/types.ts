@@ -3,7 +3,7 @@
  * (Loc-RIB) additions. Code points are const tables; unknown values are kept as numbers.
  */
 import type { DecodeError } from '../errors.js';
-import type { BgpMessage, BgpNotification, BgpOpen, BgpUpdate } from '../bgp/types.js';
+import type { BgpMessage, BgpNotification, BgpOpen, BgpUpdate, Capability } from '../bgp/types.js';
 
 /** RFC 7854 §4.1. */
 export const BmpMessageType = {
@@ -47,8 +47,35 @@ export interface Tlv {
   readonly value: Uint8Array;
 }
 
+/** A BMP version 4 TLV (draft-ietf-grow-bmp-tlv): Type, Length, Index, Value (see messages/route-monitoring-v4.ts). */
+export interface IndexedTlv {
+  readonly type: number;
+  /** 0: the whole BGP PDU; high bit set: a group (Group TLV); else the announced route at that position, from 1. */
+  readonly index: number;
+  readonly value: Uint8Array;
+}
+
+/** A Path Marking TLV (draft-ietf-grow-bmp-path-marking-tlv): the status of the routes its index names. */
+export interface PathMarking {
+  readonly index: number;
+  /** Path status bits (best 0x2, primary 0x8, add-path 0x80, ...). */
+  readonly status: number;
+  /** The bits' names ("best", "primary", "add-path", ...). */
+  readonly statusNames: readonly string[];
+  /** The optional reason code. */
+  readonly reason?: number;
+}
+
+/**
+ * Every message type may come in BMP version 4 (draft-ietf-grow-bmp-tlv): `version` is 4 then,
+ * absent for version 3. Only Route Monitoring differs in layout; the others are v3's.
+ */
+interface Versioned {
+  readonly version?: 4;
+}
+
 /** Route Monitoring (RFC 7854 §4.6). The UPDATE is decoded after the frame is checked: a bad UPDATE keeps the message. */
-export interface RouteMonitoring {
+export interface RouteMonitoring extends Versioned {
   readonly type: 0;
   readonly peer: PerPeerHeader;
   /** The BGP UPDATE PDU bytes (view). */
@@ -61,6 +88,14 @@ export interface RouteMonitoring {
    */
   readonly trailing?: Uint8Array;
   readonly tlvs?: readonly Tlv[];
+  /** Version 4: every TLV after the per-peer header, in wire order (the BGP PDU TLV's value is `pdu`). */
+  readonly v4Tlvs?: readonly IndexedTlv[];
+  /** Version 4 Stateless Parsing TLVs: the BGP capabilities the UPDATE was decoded with (ADD-PATH, 4-octet AS). */
+  readonly statelessCapabilities?: readonly Capability[];
+  /** Version 4 Path Marking TLVs, in wire order (`pathMarkingsByRoute` says which route each marks). */
+  readonly pathMarkings?: readonly PathMarking[];
+  /** Version 4 VRF/Table Name TLV. */
+  readonly vrfName?: string;
 }
 
 /** One statistics counter (RFC 7854 §4.8, RFC 8671, RFC 9972). */
@@ -74,7 +109,7 @@ export interface StatCounter {
   readonly raw: Uint8Array;
 }
 
-export interface StatisticsReport {
+export interface StatisticsReport extends Versioned {
   readonly type: 1;
   readonly peer: PerPeerHeader;
   readonly counters: readonly StatCounter[];
@@ -92,7 +127,7 @@ export const PeerDownReason = {
   LocalTlv: 6,
 } as const;
 
-export interface PeerDown {
+export interface PeerDown extends Versioned {
   readonly type: 2;
   readonly peer: PerPeerHeader;
   readonly reason: number;
@@ -110,7 +145,7 @@ export interface PeerDown {
   readonly vrfName?: string;
 }
 
-export interface PeerUp {
+export interface PeerUp extends Versioned {
   readonly type: 3;
   readonly peer: PerPeerHeader;
   readonly localAddress: string;
@@ -131,7 +166,7 @@ export interface PeerUp {
   readonly adminLabel?: string;
 }
 
-export interface Initiation {
+export interface Initiation extends Versioned {
   readonly type: 4;
   readonly tlvs: readonly Tlv[];
   readonly sysName?: string;
@@ -140,7 +175,7 @@ export interface Initiation {
   readonly strings?: readonly string[];
 }
 
-export interface Termination {
+export interface Termination extends Versioned {
   readonly type: 5;
   readonly tlvs: readonly Tlv[];
   /** TLV type 1 (RFC 7854 §4.5). */
@@ -149,7 +184,7 @@ export interface Termination {
   readonly strings?: readonly string[];
 }
 
-export interface RouteMirroring {
+export interface RouteMirroring extends Versioned {
   readonly type: 6;
   readonly peer: PerPeerHeader;
   readonly tlvs: readonly Tlv[];
