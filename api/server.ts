@@ -11,6 +11,7 @@
  * binds one data directory per process, so the API must share the writer's store in `run`).
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
@@ -41,6 +42,7 @@ import { historyRoutes } from './routes/history.js';
 import { peerRoutes } from './routes/peers.js';
 import { ribRoutes } from './routes/rib.js';
 import { routerRoutes } from './routes/routers.js';
+import { uiBuilt, uiRoutes } from './routes/ui.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
 export const API_PREFIX = '/api/v1';
@@ -69,7 +71,12 @@ export interface ApiOptions {
   /** Overrides api.listen (tests: port 0). */
   readonly listen?: HostPort;
   readonly now?: () => number;
+  /** The built web UI (default: dist/ui beside the compiled API); none there, no UI. */
+  readonly uiDir?: string;
 }
+
+/** Where `npm run build` puts the web UI: dist/ui, beside this module's dist/api. */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../ui', import.meta.url));
 
 export interface RunningApi {
   readonly app: FastifyInstance;
@@ -190,7 +197,8 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     const url = req.routeOptions.url ?? '';
-    const access: RouteAccess = url.startsWith('/docs') ? 'public' : (req.routeOptions.config.access ?? 'read');
+    // The OpenAPI UI and the web UI's files carry no data: no token (the data calls need one).
+    const access: RouteAccess = url.startsWith('/docs') || url.startsWith('/ui/') ? 'public' : (req.routeOptions.config.access ?? 'read');
     try {
       req.principal = auth.check(access, req.headers.authorization) ?? null;
       done();
@@ -231,6 +239,9 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     void reply.code(e.statusCode).send(errorBody(e));
   });
 
+  const uiDir = o.uiDir ?? DEFAULT_UI_DIR;
+  if (uiBuilt(uiDir)) await app.register(uiRoutes, { dir: uiDir });
+  else log.info({ dir: uiDir }, 'api: no web UI built there (npm run build builds it); serving the API only');
   await app.register(healthRoutes, { ctx, registry, checks: o.readiness ?? [], metricsAccess: api.metricsToken ? 'read' : 'public' });
   await app.register(
     async (v1) => {
