@@ -71,6 +71,8 @@ export interface FrrOptions {
   /** Next hops set outbound (default 10.0.0.1 / 2001:db8::1). */
   readonly outboundNextHopV4?: string;
   readonly outboundNextHopV6?: string;
+  /** Extra lines right after `bgp router-id`, before any neighbor (e.g. `bgp graceful-restart`, which FRR refuses once peers exist). */
+  readonly earlyRouterLines?: readonly string[];
   /** Extra lines appended inside `router bgp` before the BMP block. */
   readonly extraRouterLines?: readonly string[];
 }
@@ -96,6 +98,7 @@ export function frrConfig(o: FrrOptions, logFile: string): string {
     '!',
   );
   L.push(`router bgp ${o.asn}`, ` bgp router-id ${o.routerId}`, ' no bgp ebgp-requires-policy', ' no bgp default ipv4-unicast', ' no bgp network import-check');
+  for (const line of o.earlyRouterLines ?? []) L.push(` ${line}`);
   for (const n of o.neighbors) {
     L.push(` neighbor ${n.address} remote-as ${n.remoteAs}`);
     if (n.description) L.push(` neighbor ${n.address} description ${n.description}`);
