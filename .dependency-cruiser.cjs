@@ -4,7 +4,7 @@
  * roles use; bin/ composes roles; bench/ and test/ may import anything.
  */
 const ROLES = ['collector', 'writer', 'analyzer', 'api', 'simulator', 'bgp', 'ui'];
-const LAYERS = ['records', 'bus', 'store', 'config', 'net', 'inventory', 'telemetry', 'lifecycle'];
+const LAYERS = ['records', 'bus', 'store', 'config', 'net', 'inventory', 'telemetry', 'lifecycle', 'kubernetes'];
 const roles = `^(${ROLES.join('|')})/`;
 const layers = `^(${LAYERS.join('|')})/`;
 

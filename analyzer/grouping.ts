@@ -25,6 +25,11 @@ export const GROUP_BY: Readonly<Record<AlertKind, readonly SubjectKey[]>> = {
   'missing-no-export': ['cluster', 'node', 'prefix'],
   'prefix-limit': ['router', 'peer', 'afiSafi'],
   'max-prefix-teardown': ['router', 'peer'],
+  // Kubernetes intent (analyzer/kubernetes/): one alert per node and route, the routers observe it.
+  'missing-advertisement': ['cluster', 'node', 'service', 'prefix'],
+  'unexpected-announcer': ['cluster', 'node', 'service', 'prefix'],
+  'community-mismatch': ['cluster', 'node', 'service', 'prefix'],
+  'bgp-status-mismatch': ['cluster', 'node', 'router', 'afiSafi'],
 };
 
 export type GroupBy = Readonly<Partial<Record<AlertKind, readonly SubjectKey[]>>>;

@@ -23,6 +23,10 @@ import type { Alerting } from './alerts/run.js';
 import { startAudits } from './audits/index.js';
 import type { RunningAudits } from './audits/index.js';
 import { AnalyzerPipeline, detectorOptions } from './pipeline.js';
+import { KubernetesIntent, kubernetesSources } from '../kubernetes/index.js';
+import type { KubernetesFlags } from '../kubernetes/index.js';
+import { KubernetesAnalysis } from './kubernetes/index.js';
+import { IntentWriter } from '../kubernetes/store.js';
 
 export { AnalyzerPipeline, detectorOptions } from './pipeline.js';
 export type { ObservationSink, PipelineOptions, PipelineStats } from './pipeline.js';
@@ -42,6 +46,8 @@ export interface StartAnalyzerOptions {
   readonly inventoryLabel?: string;
   /** Consumer group; default analyzer.group. */
   readonly group?: string;
+  /** --kubeconfig, --kube-context, --kube-objects (added to kubernetes.*). */
+  readonly kubernetes?: KubernetesFlags;
 }
 
 export interface RunningAnalyzer extends RunningRole {
@@ -50,6 +56,8 @@ export interface RunningAnalyzer extends RunningRole {
   readonly audits: RunningAudits | undefined;
   /** The inventory in force (follows reloads); a plain function, safe to pass around. */
   readonly inventory: () => Inventory;
+  /** The Kubernetes intent, when kubernetes.* or the flags name a source. */
+  readonly kubernetes: KubernetesIntent | undefined;
   /** Lines for a person: the inventory, the detectors, one per notification channel, the audits. */
   describe(): string[];
   /** Stops consuming (the gathered batch is worked through), the tick and the audits, then lets the channels drain and writes the alerts' last state. */
@@ -67,6 +75,8 @@ export async function startAnalyzer(o: StartAnalyzerOptions): Promise<RunningAna
   }
 
   let pipeline: AnalyzerPipeline | undefined;
+  let analysis: KubernetesAnalysis | undefined;
+  let intentWriter: IntentWriter | undefined;
   let watcher: InventoryWatcher | undefined;
   let inventory: Inventory;
   let inventoryLabel: string;
@@ -78,7 +88,7 @@ export async function startAnalyzer(o: StartAnalyzerOptions): Promise<RunningAna
       watcher = watchInventory({
         file: a.inventory,
         ...(log && { log }),
-        onChange: (next) => pipeline?.setInventory(next),
+        onChange: (next) => (analysis ? analysis.fileInventoryChanged() : pipeline?.setInventory(next)),
       });
     } catch (e) {
       const problems = e instanceof InventoryError ? e.problems : [e instanceof Error ? e.message : String(e)];
@@ -91,6 +101,21 @@ export async function startAnalyzer(o: StartAnalyzerOptions): Promise<RunningAna
     inventoryLabel = 'none (analyzer.inventory or --inventory FILE): no leak checks, limits only from BMP stats';
   }
   const currentInventory = (): Inventory => pipeline?.inventory ?? inventory;
+  const fileInventory = (): Inventory => watcher?.current ?? inventory;
+
+  // The cluster as the source of truth (kubernetes/): its intent replaces the file's clusters.
+  let intent: KubernetesIntent | undefined;
+  try {
+    const sources = kubernetesSources(o.config.kubernetes, o.kubernetes ?? {}, inventory, o.env ?? {});
+    if (sources.files.length + sources.clusters.length > 0) {
+      intent = new KubernetesIntent({ ...sources, fileInventory, syncTimeoutMs: 15_000, ...(log && { log: log.child({ component: 'kubernetes' }) }) });
+      await intent.start();
+    }
+  } catch (e) {
+    watcher?.close();
+    await intent?.stop();
+    throw new StartupError(`kubernetes: ${e instanceof Error ? e.message : String(e)}`, 2);
+  }
 
   let alerting: Alerting | undefined;
   let consumer: BusConsumer | undefined;
@@ -99,8 +124,22 @@ export async function startAnalyzer(o: StartAnalyzerOptions): Promise<RunningAna
   try {
     alerting = await startAlerting(o.config, { ...(o.store && { store: o.store }), ...(log && { log }), ...(o.registry && { registry: o.registry }), env: o.env ?? {} });
     const manager = alerting.manager;
-    pipeline = new AnalyzerPipeline({ detectors, inventory, sink: manager, ...(log && { log }), ...(o.registry && { registry: o.registry }) });
+    if (intent) {
+      analysis = new KubernetesAnalysis({ intent, sink: manager, graceMs: o.config.kubernetes.graceSeconds * 1000, setInventory: (inv) => pipeline?.setInventory(inv), fileInventory, ...(o.registry && { registry: o.registry }) });
+    }
+    pipeline = new AnalyzerPipeline({ detectors, inventory, sink: analysis?.grace ?? manager, ...(log && { log }), ...(o.registry && { registry: o.registry }) });
+    analysis?.applyCurrent();
+    if (intent && o.store) {
+      // Split mode: `ribwatch api` reads the intent from the store (kubernetes_intent).
+      const w = new IntentWriter(o.store, (err) => log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'kubernetes: could not store the intent (the API may show an older one); retried on the next change'));
+      const k8s = intent;
+      const offer = () => w.offer({ intents: k8s.intents(), status: k8s.status() });
+      k8s.onChange(offer);
+      offer();
+      intentWriter = w;
+    }
     const p = pipeline;
+    const k = analysis;
     consumer = o.bus.consumer({
       group: o.group ?? a.group,
       maxWaitMs: a.maxWaitMs,
@@ -108,8 +147,18 @@ export async function startAnalyzer(o: StartAnalyzerOptions): Promise<RunningAna
       fromBeginning: false,
       onError: (err, context) => log?.error({ err: err.message, context }, 'analyzer: bus error'),
     });
-    await consumer.start(p.handle);
-    tick = setInterval(() => p.tick(), a.tickSeconds * 1000);
+    await consumer.start(
+      k
+        ? async (batch) => {
+            await p.handle(batch);
+            k.onRecords(batch.records);
+          }
+        : p.handle,
+    );
+    tick = setInterval(() => {
+      p.tick();
+      k?.tick();
+    }, a.tickSeconds * 1000);
     tick.unref();
     if (o.store) {
       audits = startAudits({
@@ -128,6 +177,7 @@ export async function startAnalyzer(o: StartAnalyzerOptions): Promise<RunningAna
     await consumer?.stop().catch(() => undefined);
     await alerting?.stop(0).catch(() => undefined);
     watcher?.close();
+    await intent?.stop();
     throw e;
   }
   const running = { pipeline, alerting, consumer, tick, audits };
@@ -138,13 +188,16 @@ export async function startAnalyzer(o: StartAnalyzerOptions): Promise<RunningAna
     alerting: running.alerting,
     audits: running.audits,
     inventory: currentInventory,
-    describe: () => describeAnalyzer(o.config, running.alerting, currentInventory(), inventoryLabel, running.audits),
+    kubernetes: intent,
+    describe: () => [...describeAnalyzer(o.config, running.alerting, currentInventory(), inventoryLabel, running.audits), ...(intent ? describeKubernetes(intent) : [])],
     async stop(drainMs = 5000) {
       clearInterval(running.tick);
       await running.consumer.stop();
       running.pipeline.tick();
       await running.audits?.stop();
       watcher?.close();
+      await intent?.stop();
+      await intentWriter?.close();
       await running.alerting.stop(drainMs);
     },
   };
@@ -173,9 +226,18 @@ export function describeAnalyzer(config: Config, alerting: Pick<Alerting, 'notif
 }
 
 export type AnalyzerDeps = Pick<StartAnalyzerOptions, 'bus' | 'store' | 'log' | 'registry' | 'env'>;
-export type AnalyzerStartOptions = Pick<StartAnalyzerOptions, 'config' | 'inventory' | 'inventoryLabel' | 'group'>;
+export type AnalyzerStartOptions = Pick<StartAnalyzerOptions, 'config' | 'inventory' | 'inventoryLabel' | 'group' | 'kubernetes'>;
 
 /** The role's entry: detectors, alert lifecycle and audits on `deps.bus`, alerts kept in `deps.store`. */
 export function start(deps: AnalyzerDeps, options: AnalyzerStartOptions): Promise<RunningAnalyzer> {
   return startAnalyzer({ ...deps, ...options });
+}
+
+/** The start-up lines for the Kubernetes sources. */
+export function describeKubernetes(intent: KubernetesIntent): string[] {
+  return intent.status().map((c) => {
+    const from = c.source === 'live' ? `API ${c.server ?? '?'}` : `file${c.files.length === 1 ? '' : 's'} ${c.files.join(', ')}`;
+    const state = c.source === 'live' ? (c.stale ? ', stale (a source is failing; retrying)' : c.synced ? ', synced, watching' : ', listing') : '';
+    return `kubernetes cluster ${c.name} from ${from}: ${c.nodes} node${c.nodes === 1 ? '' : 's'}, ${c.services} Service${c.services === 1 ? '' : 's'}${state}`;
+  });
 }

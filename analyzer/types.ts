@@ -25,7 +25,8 @@ export { ALERT_KINDS, SEVERITY_RANK } from '../records/alerts.js';
  * - `router`: the router's inventory name when known, else its BMP sysName, else its BMP source address;
  * - `peer`: the BGP peer's address as the router sees it;
  * - `prefix`: a CIDR (host bits cleared);
- * - `cluster`, `node`: inventory names;
+ * - `cluster`, `node`: inventory names (or the Kubernetes cluster and Node);
+ * - `service`: a Kubernetes Service, "namespace/name", when the route is one of its addresses;
  * - `afiSafi`: for per-family conditions (prefix-limit per AFI/SAFI, dampening state per family);
  * - `pathId`: the ADD-PATH path identifier, only when the path has one (RFC 7911).
  */
@@ -35,11 +36,12 @@ export interface AlertSubject {
   readonly prefix?: string;
   readonly cluster?: string;
   readonly node?: string;
+  readonly service?: string;
   readonly afiSafi?: string;
   readonly pathId?: number;
 }
 
-export const SUBJECT_KEYS = ['cluster', 'node', 'router', 'peer', 'afiSafi', 'prefix', 'pathId'] as const satisfies readonly (keyof AlertSubject)[];
+export const SUBJECT_KEYS = ['cluster', 'node', 'service', 'router', 'peer', 'afiSafi', 'prefix', 'pathId'] as const satisfies readonly (keyof AlertSubject)[];
 
 export type FactValue = string | number | boolean | null;
 

@@ -8,6 +8,7 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import type { Inventory } from '../inventory/inventory.js';
 import type { Logger } from '../telemetry/log.js';
 import type { QueryParams, Store } from '../store/index.js';
+import type { IntentSnapshot } from '../kubernetes/index.js';
 import { ApiError } from './errors.js';
 
 /** A silence as the analyzer's lifecycle returns it (times in ms). */
@@ -44,6 +45,8 @@ export interface ApiContext {
   readonly maxResults: number;
   readonly maxRangeHours: number;
   readonly inventory: () => Inventory | undefined;
+  /** The Kubernetes intent: the analyzer's in this process, else the newest in the store (split mode). */
+  readonly kubernetes: () => Promise<IntentSnapshot | undefined>;
   readonly alerts: AlertsControl | undefined;
   readonly now: () => number;
   /** Runs a SELECT; a store failure becomes 503 RW_API_STORE_UNAVAILABLE (logged, not shown). */

@@ -63,6 +63,9 @@ export const SHARED_SCHEMAS = [
       attributes: { $ref: 'Attributes#' },
       since: time,
       stale: { type: 'boolean', description: "the router's BMP session ended since; awaiting its re-dump" },
+      cluster: { type: 'string', nullable: true, description: 'the Kubernetes cluster of the node announcing it (or of the Service it is an address of); null when neither' },
+      node: { type: 'string', nullable: true, description: "the Kubernetes Node whose InternalIP (v4 or v6) is the peer address" },
+      service: { type: 'string', nullable: true, description: 'for a Service address (LB, external or cluster IP): "namespace/name"' },
       dump: { type: 'boolean', description: 'the latest change came from a (re-)dump' },
     },
   },
@@ -107,6 +110,8 @@ export const SHARED_SCHEMAS = [
       bgp_id: { type: 'string', nullable: true },
       peer_type: { type: 'string' },
       rd: { type: 'string', nullable: true },
+      cluster: { type: 'string', nullable: true, description: 'the Kubernetes cluster of the node this peer is' },
+      node: { type: 'string', nullable: true, description: 'the Kubernetes Node whose InternalIP (v4 or v6) is the peer address' },
       state: { type: 'string', enum: ['up', 'down', 'unknown'] },
       since: nullableTime,
       down_reason: {

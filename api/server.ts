@@ -28,6 +28,8 @@ import { createRegistry } from '../telemetry/metrics.js';
 import { formatHostPort } from '../net/addresses.js';
 import type { HostPort } from '../net/addresses.js';
 import type { Store } from '../store/index.js';
+import type { IntentSnapshot } from '../kubernetes/index.js';
+import { IntentReader } from '../kubernetes/store.js';
 import { Authenticator, firstRunToken, isLoopback, tokenHashes } from './auth.js';
 import type { Principal, RouteAccess, TokenHash } from './auth.js';
 import { makeContext } from './context.js';
@@ -43,6 +45,7 @@ import { peerRoutes } from './routes/peers.js';
 import { ribRoutes } from './routes/rib.js';
 import { routerRoutes } from './routes/routers.js';
 import { uiBuilt, uiRoutes } from './routes/ui.js';
+import { KUBERNETES_SCHEMAS, kubernetesRoutes } from './routes/kubernetes.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
 export const API_PREFIX = '/api/v1';
@@ -60,6 +63,11 @@ export interface ApiOptions {
   readonly alerts?: AlertsControl;
   /** The inventory (a getter follows reloads); default: api.inventory loaded once, if set. */
   readonly inventory?: Inventory | (() => Inventory | undefined);
+  /**
+   * The Kubernetes intent when the analyzer runs in this process (`ribwatch run`); default: the
+   * newest the analyzer stored (table kubernetes_intent), for `ribwatch api` in split mode.
+   */
+  readonly kubernetes?: () => IntentSnapshot | undefined;
   /** Extra readiness checks (the bus); the store is always checked. */
   readonly readiness?: readonly ReadinessCheck[];
   /**
@@ -143,7 +151,19 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     inventory = () => inv;
   } else inventory = () => undefined;
 
-  const ctx = makeContext({ store: o.store, log, maxResults: api.maxResults, maxRangeHours: api.maxRangeHours, inventory, alerts: o.alerts, now: o.now ?? Date.now });
+  let kubernetes: () => Promise<IntentSnapshot | undefined>;
+  if (o.kubernetes) {
+    const k = o.kubernetes;
+    kubernetes = () => Promise.resolve(k());
+  } else {
+    const reader = new IntentReader(o.store);
+    kubernetes = () =>
+      reader.snapshot().catch((err: unknown) => {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'api: could not read the Kubernetes intent from the store; answering without it');
+        return undefined;
+      });
+  }
+  const ctx = makeContext({ store: o.store, log, maxResults: api.maxResults, maxRangeHours: api.maxRangeHours, inventory, kubernetes, alerts: o.alerts, now: o.now ?? Date.now });
 
   const https = api.tls.cert !== '' || api.tls.key !== '' ? { cert: readFileSync(api.tls.cert), key: readFileSync(api.tls.key) } : undefined;
   if (https && (api.tls.cert === '' || api.tls.key === '')) throw new Error('api.tls.cert and api.tls.key: set both to serve HTTPS, or neither');
@@ -159,7 +179,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }) as unknown as FastifyInstance;
 
-  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  for (const s of [...SHARED_SCHEMAS, ...KUBERNETES_SCHEMAS]) app.addSchema(s);
   // Every route's path as a pattern, to tell "no such path" (404) from "not with this method" (405).
   const paths: { re: RegExp; method: string }[] = [];
   app.addHook('onRoute', (r) => {
@@ -252,6 +272,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       await v1.register(flapRoutes, { ctx });
       await v1.register(alertRoutes, { ctx });
       await v1.register(analysisRoutes, { ctx });
+      await v1.register(kubernetesRoutes, { ctx });
     },
     { prefix: API_PREFIX },
   );

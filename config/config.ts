@@ -44,6 +44,7 @@ import {
   text,
 } from './kinds.js';
 import type { SilenceInput } from './silences.js';
+import { kubernetesConfigSchema } from './kubernetes.js';
 
 export { ConfigKey } from './key.js';
 export type { ConfigKind, ConfigOf, Parsed } from './key.js';
@@ -329,6 +330,8 @@ export const configSchema = {
     messagesPerSecond: key(decimal(0.01, 1000), d.webhook.messagesPerSecond, 'Messages per second to the webhook.'),
     burst: key(integer(1, 10_000), d.webhook.burst, 'Messages the webhook may receive back to back.'),
   },
+  // Where the cluster objects come from (config/kubernetes.ts, documented in docs/kubernetes.md).
+  kubernetes: kubernetesConfigSchema.kubernetes,
 };
 
 interface SchemaSection {

@@ -15,7 +15,11 @@ export type AlertKind =
   | 'foreign-overlap'
   | 'missing-no-export'
   | 'prefix-limit'
-  | 'max-prefix-teardown';
+  | 'max-prefix-teardown'
+  | 'missing-advertisement'
+  | 'unexpected-announcer'
+  | 'community-mismatch'
+  | 'bgp-status-mismatch';
 
 export const ALERT_KINDS: readonly AlertKind[] = [
   'prefix-flap',
@@ -29,6 +33,10 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   'missing-no-export',
   'prefix-limit',
   'max-prefix-teardown',
+  'missing-advertisement',
+  'unexpected-announcer',
+  'community-mismatch',
+  'bgp-status-mismatch',
 ];
 
 export type Severity = 'info' | 'warning' | 'critical';

@@ -14,6 +14,7 @@ import { iso } from '../context.js';
 import { decodeCursor, encodeCursor, parseAddressParam, parseRouterParam } from '../parse.js';
 import { Q, withErrors } from '../schemas.js';
 import { routerStates } from './routers.js';
+import { routeLabels } from '../kube-labels.js';
 
 interface PeerKey {
   router: string;
@@ -134,6 +135,7 @@ export const peerRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, { ct
         byPeer.set(k, list);
       }
       const inv = ctx.inventory();
+      const labels = await routeLabels(ctx);
 
       const peers = page.map((k) => {
         const e = ev.get(keyOf(k));
@@ -174,6 +176,7 @@ export const peerRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, { ct
           bgp_id: e ? e.bgp_id : null,
           peer_type: k.peer_type,
           rd: k.peer_rd === '' ? null : k.peer_rd,
+          ...(labels?.peer(k.peer_address) ?? { cluster: null, node: null }),
           state,
           since,
           down_reason:

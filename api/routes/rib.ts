@@ -21,6 +21,7 @@ import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { decodeCursor, encodeCursor, parseAsnParam, parseCommunityParam, parsePrefixParam, routeFilters } from '../parse.js';
 import { ATTR_COLUMNS, routeOf } from '../rows.js';
+import { routeLabels } from '../kube-labels.js';
 import type { RibRow } from '../rows.js';
 import { Q, textParam, withErrors } from '../schemas.js';
 
@@ -174,7 +175,8 @@ export const ribRoutes: FastifyPluginCallback<{ ctx: ApiContext }> = (app, { ctx
         rows.length > q.limit && last
           ? encodeCursor(`rib:${match}:${p.text}`, [last.router, last.peer_type, last.peer_rd, last.peer_address, last.rib, last.afi_safi, last.prefix, last.rd, Number(last.path_id)])
           : null;
-      return { routes: page.map(routeOf), next };
+      const labels = await routeLabels(ctx);
+      return { routes: page.map((r) => ({ ...routeOf(r), ...(labels?.route(r.peer_address, r.prefix) ?? { cluster: null, node: null, service: null }) })), next };
     },
   );
   done();

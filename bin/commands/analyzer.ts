@@ -11,10 +11,11 @@
 import { parseArgs } from 'node:util';
 import { start } from '../../analyzer/index.js';
 import { usageError } from './command.js';
+import { kubeFlags } from './kube-flags.js';
 import type { CliIo, Command } from './command.js';
 import { configFile, loadRoleConfig, serveConsumerRole } from './role-setup.js';
 
-const USAGE = `usage: ribwatch analyzer [--config FILE] [--inventory FILE]
+const USAGE = `usage: ribwatch analyzer [--config FILE] [--inventory FILE] [--kubeconfig [NAME=]FILE]... [--kube-context NAME] [--kube-objects [CLUSTER=]FILE]...
 
 Consumes the records the collector publishes on Kafka (bus.brokers, bus.topic) as consumer group
 analyzer.group and runs the detectors (prefix and session flaps, route-flap dampening, pod CIDR
@@ -26,6 +27,9 @@ ClickHouse, apply retention and send a daily digest. Run \`ribwatch migrate\` ag
 options:
   --config FILE      YAML configuration (default: $RIBWATCH_CONFIG); bus.kind must be kafka
   --inventory FILE   analyzer.inventory: clusters, nodes, routers and peers (reloaded when it changes)
+  --kubeconfig [NAME=]FILE       a live cluster to read (list+watch); repeatable; kubernetes.clusters
+  --kube-context NAME            the kubeconfig context (default: its current-context)
+  --kube-objects [CLUSTER=]FILE  objects from a file (kubectl get … -o yaml|json); repeatable
   -h, --help         this text
 
 Logs are JSON lines on stderr; Prometheus metrics on analyzer.metricsListen (default
@@ -35,9 +39,9 @@ Logs are JSON lines on stderr; Prometheus metrics on analyzer.metricsListen (def
 export const command: Command = {
   usage: USAGE,
   async run(argv, io: CliIo) {
-    let values: { config?: string; inventory?: string };
+    let values: { config?: string; inventory?: string; kubeconfig?: string[]; 'kube-context'?: string; 'kube-objects'?: string[] };
     try {
-      ({ values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, inventory: { type: 'string' } }, strict: true, allowPositionals: false }));
+      ({ values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, inventory: { type: 'string' }, kubeconfig: { type: 'string', multiple: true }, 'kube-context': { type: 'string' }, 'kube-objects': { type: 'string', multiple: true } }, strict: true, allowPositionals: false }));
     } catch (err) {
       return usageError(io, 'analyzer', err instanceof Error ? err.message : String(err));
     }
@@ -50,7 +54,7 @@ export const command: Command = {
       file,
       config,
       metrics: { listen: config.analyzer.metricsListen, key: 'analyzer.metricsListen' },
-      start: ({ bus, store, log, registry }) => start({ bus, store, log, registry, env: process.env }, { config }),
+      start: ({ bus, store, log, registry }) => start({ bus, store, log, registry, env: process.env }, { config, kubernetes: kubeFlags(values) }),
       banner: (analyzer, { bus, store }, metricsText) =>
         `ribwatch analyzer: consuming ${bus.topic} from ${config.bus.brokers.join(',')} as group ${config.analyzer.group}; alerts in ${store.where} (database ${store.database})${metricsText}\n${analyzer
           .describe()

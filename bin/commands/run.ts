@@ -34,10 +34,12 @@ import * as writerRole from '../../writer/index.js';
 import { serveMetrics, Started } from '../setup/compose.js';
 import { connectStore, storeOptions } from '../setup/store.js';
 import { usageError } from './command.js';
+import { kubeFlags, snapshotOf } from './kube-flags.js';
 import type { CliIo, Command } from './command.js';
 import { configFile, loadRoleConfig, shellWord, startupFailed, waitForSignal } from './role-setup.js';
 
 const USAGE = `usage: ribwatch run [--config FILE] [--data DIR] [--bmp-listen HOST:PORT] [--api-listen HOST:PORT] [--inventory FILE] [--demo]
+                   [--kubeconfig [NAME=]FILE]... [--kube-context NAME] [--kube-objects [CLUSTER=]FILE]...
 
 Runs the collector, the writer, the analyzer and the REST API in one process: routers connect over
 BMP, records go through an in-process bus into the embedded ClickHouse (chDB) under DIR and through
@@ -56,6 +58,12 @@ options:
   --demo                  also start a simulated fabric (three routers over BMP to this process) with a
                           flap storm, a pod CIDR leak and prefix-limit pressure: real alerts within a
                           minute, no router needed; uses the fabric's inventory unless --inventory is given
+  --kubeconfig [NAME=]FILE   read a live cluster (Nodes, Services, EndpointSlices, Cilium/MetalLB/Calico
+                          BGP objects) with list+watch: what it should advertise replaces the inventory's
+                          clusters; repeatable (several clusters); NAME defaults to the context's cluster
+  --kube-context NAME     the kubeconfig context to use (default: its current-context)
+  --kube-objects [CLUSTER=]FILE
+                          the same objects from a file (kubectl get … -A -o yaml|json); repeatable
   -h, --help              this text
 
 Every key can also be set by RIBWATCH_* variables (docs/configuration.md); flags win over the
@@ -76,6 +84,9 @@ interface Flags {
   'api-listen'?: string;
   inventory?: string;
   demo?: boolean;
+  kubeconfig?: string[];
+  'kube-context'?: string;
+  'kube-objects'?: string[];
 }
 
 /** What `run` prints once it is up. */
@@ -155,7 +166,7 @@ export const command: Command = {
     try {
       ({ values } = parseArgs({
         args: [...argv],
-        options: { config: { type: 'string' }, data: { type: 'string' }, 'bmp-listen': { type: 'string' }, 'api-listen': { type: 'string' }, inventory: { type: 'string' }, demo: { type: 'boolean' } },
+        options: { config: { type: 'string' }, data: { type: 'string' }, 'bmp-listen': { type: 'string' }, 'api-listen': { type: 'string' }, inventory: { type: 'string' }, demo: { type: 'boolean' }, kubeconfig: { type: 'string', multiple: true }, 'kube-context': { type: 'string' }, 'kube-objects': { type: 'string', multiple: true } },
         strict: true,
         allowPositionals: false,
       }));
@@ -205,13 +216,13 @@ export const command: Command = {
       // The analyzer is a second consumer group of the in-process bus; --demo without --inventory
       // (or analyzer.inventory) checks against the demo fabric's own inventory.
       const demoInv = values.demo === true && config.analyzer.inventory === '' ? simulatorRole.demoInventory() : undefined;
-      const analyzer = started.add('analyzer', await analyzerRole.start({ bus, store, log, registry, env: process.env }, { config, ...(demoInv && { inventory: demoInv, inventoryLabel: 'the demo fabric\'s (deploy/inventory.demo.yaml)' }) }));
+      const analyzer = started.add('analyzer', await analyzerRole.start({ bus, store, log, registry, env: process.env }, { config, kubernetes: kubeFlags(values), ...(demoInv && { inventory: demoInv, inventoryLabel: 'the demo fabric\'s (deploy/inventory.demo.yaml)' }) }));
       const api = started.add(
         'api',
         await apiRole
           .start(
             { store, log, registry, alerts: analyzer.alerting.manager, ...(config.api.inventory === '' ? { inventory: analyzer.inventory } : {}) },
-            { config, ...(store.kind === 'embedded' ? { firstRunDir: store.where } : {}), onGeneratedToken: (token) => (generatedToken = token) },
+            { config, ...(analyzer.kubernetes && { kubernetes: snapshotOf(analyzer.kubernetes) }), ...(store.kind === 'embedded' ? { firstRunDir: store.where } : {}), onGeneratedToken: (token) => (generatedToken = token) },
           )
           .catch((err: unknown) => {
             const m = err instanceof Error ? err.message : String(err);
@@ -257,3 +268,4 @@ export const command: Command = {
     return 0;
   },
 };
+
