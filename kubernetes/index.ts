@@ -194,7 +194,8 @@ export class KubernetesIntent {
       e.intent = next;
       e.computedVersion = e.objects.version;
       e.updatedAt = new Date().toISOString();
-      if (diff.size > 0 || e.computedVersion === 0) changed.set(e.name, diff);
+      // Every recomputation is told, even with no prefix changed: a status or an ASN may have.
+      changed.set(e.name, diff);
       this.generation++;
     }
     if (changed.size === 0) return;
