@@ -13,7 +13,7 @@ import type { Cidr, HostPort } from '../net/addresses.js';
 import type { RawBmpSink, RecordSink } from '../records/sink.js';
 import { RefusalLog } from '../telemetry/refusal-log.js';
 import type { CollectorMetrics } from './metrics.js';
-import { RouterSession } from './session.js';
+import { RouterSession } from './router-session.js';
 
 export interface CollectorOptions {
   readonly listen: HostPort;

@@ -19,8 +19,8 @@
  */
 export { BmpFramer, findBmpHeader, FRAMED_VERSIONS } from './framer.js';
 export type { FrameResult } from './framer.js';
-export { BmpRouterState, MAX_OPENS_PER_PEER } from './session.js';
-export type { PeerState } from './session.js';
+export { BmpRouterState, MAX_OPENS_PER_PEER } from './router-state.js';
+export type { PeerState } from './router-state.js';
 export { decodeBmpMessage, encodeBmpMessage } from './message.js';
 export type { SessionConfigSource } from './message.js';
 export {
