@@ -19,7 +19,6 @@
  * 2.2.4 still sends (KIP-896): verify with the contract suite before moving the broker to 4.x.
  */
 import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, Consumer, KafkaConfig, LogEntry, Producer, SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -145,7 +144,6 @@ export function kafkaClientConfig(o: KafkaBusOptions): KafkaConfig {
 }
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 
 export class KafkaBus implements Bus {
@@ -232,36 +230,6 @@ export class KafkaBus implements Bus {
       close: () => sink.close(),
       stats: () => sink.stats(),
     };
-  }
-
-  /**
-   * Reads up to `max` messages of a topic from the beginning, as bytes (diagnostics, tests, the
-   * raw feed): a throwaway consumer group, no commits.
-   */
-  async peek(topic: string, max: number, timeoutMs: number): Promise<{ key: string | null; value: Buffer; partition: number; offset: string }[]> {
-    const out: { key: string | null; value: Buffer; partition: number; offset: string }[] = [];
-    const consumer = this.kafka.consumer({ groupId: `ribwatch-peek-${randomUUID()}`, maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        void consumer.run({
-          autoCommit: false,
-          eachMessage: ({ message, partition }) => {
-            if (message.value && out.length < max) out.push({ key: message.key?.toString('utf8') ?? null, value: message.value, partition, offset: message.offset });
-            if (out.length >= max) {
-              clearTimeout(timer);
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        });
-      });
-    } finally {
-      await consumer.disconnect().catch(() => undefined);
-    }
-    return out;
   }
 
   consumer(opts: ConsumerOptions): BusConsumer {
@@ -567,24 +535,4 @@ class KafkaBusConsumer implements BusConsumer {
     await this.batcher?.stop();
     await this.consumer?.disconnect().catch(() => undefined);
   }
-}
-
-/** Waits (bounded) until Kafka answers metadata requests; for scripts and tests. */
-export async function waitForKafka(brokers: readonly string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const admin = new Kafka({ clientId: 'ribwatch-wait', brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
-    try {
-      await admin.connect();
-      await admin.listTopics();
-      await admin.disconnect();
-      return;
-    } catch (e) {
-      last = e;
-      await admin.disconnect().catch(() => undefined);
-      await sleep(250);
-    }
-  }
-  throw new Error(`Kafka at ${brokers.join(',')} not ready after ${timeoutMs} ms: ${oneLine(last)}`);
 }

@@ -1,7 +1,7 @@
 /**
  * What a BGP UPDATE's encoding depends on, negotiated by the two OPENs of a session: whether AS
  * numbers are 4 octets (RFC 6793) and, per AFI/SAFI, whether NLRI carry ADD-PATH path
- * identifiers (RFC 7911). BMP gives the decoder both OPENs in Peer Up; see bmp/session.ts for how
+ * identifiers (RFC 7911). BMP gives the decoder both OPENs in Peer Up; see bmp/router-state.ts for how
  * they are combined per direction.
  */
 export interface SessionConfig {

@@ -14,7 +14,7 @@ import { Prng, fromHex, toHex } from './prng.js';
  * Found by the heap check: BmpRouterState kept the Peer Up's OPENs and per-peer header as views
  * of the frame, and BmpFramer's frames are views of the TCP chunk they arrived in, so every known
  * peer pinned a whole socket read (64 KiB during a dump): 1000 peers held 60 MiB of chunks for
- * ~200 KiB of Peer Ups. Fixed in bmp-parser/src/bmp/session.ts (a Peer Up frame is copied before
+ * ~200 KiB of Peer Ups. Fixed in bmp-parser/src/bmp/router-state.ts (a Peer Up frame is copied before
  * it is decoded).
  */
 void test('a Peer Up does not pin the 64 KiB socket chunk it arrived in', (t) => {
@@ -80,7 +80,7 @@ void test('an 8-octet AGGREGATOR on a 2-octet session re-encodes as received', (
  * text ("1:2" is 0000 0001 00000002 and 0002 00000001 0002) — peerKey tells them apart by the RD
  * type, the fast path does not. Two RD peers on the same address then share one SessionConfig:
  * here peer B (no ADD-PATH) gets peer A's ADD-PATH config and its two /24s decode as one prefix
- * with a path identifier. Owner: bmp-parser/src/bmp/session.ts.
+ * with a path identifier. Owner: bmp-parser/src/bmp/router-state.ts.
  */
 void test('two RD peers whose distinguishers print alike (type 0 and type 2 "1:2") keep their own ADD-PATH config', () => {
   const rdType0 = new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2]);

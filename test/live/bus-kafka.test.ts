@@ -9,7 +9,7 @@ import { KafkaBus, kafkaClientConfig } from '../../bus/kafka.js';
 import { decodeObmpRaw } from '../../bus/openbmp.js';
 import type { BusRecord } from '../../records/types.js';
 import { busContract, route, routerUp } from '../unit/bus-contract.js';
-import { kafkaSkipReason, startTestKafka } from './harness-kafka.js';
+import { kafkaSkipReason, peekTopic, startTestKafka } from './harness-kafka.js';
 import type { KafkaTestBroker } from './harness-kafka.js';
 
 const skip = kafkaSkipReason();
@@ -55,7 +55,7 @@ if (skip) {
     raw.write('192.0.2.1', messages[0] as Buffer, Date.UTC(2026, 0, 1));
     raw.write('192.0.2.1', messages[1] as Buffer, Date.UTC(2026, 0, 1, 0, 0, 1));
     await raw.flush();
-    const got = await bus.peek(`raw-${run}`, 2, 20_000);
+    const got = await peekTopic(bus, `raw-${run}`, 2, 20_000);
     await bus.close();
     assert.equal(got.length, 2);
     const decoded = got.map((m) => ({ key: m.key, ...decodeObmpRaw(m.value) }));

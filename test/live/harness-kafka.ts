@@ -8,9 +8,11 @@
  * jars) so the tests skip with that message rather than fail.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KafkaBus } from '../../bus/kafka.js';
 
 /** The repository: the nearest directory above this (compiled) file that holds deploy/kafka/kafka.sh. */
 function findRepo(): string {
@@ -124,4 +126,34 @@ export async function startTestKafka(o: KafkaTestOptions = {}): Promise<KafkaTes
       await sh(['clean'], env, 60_000);
     },
   };
+}
+
+/**
+ * Reads up to `max` messages of a topic from the beginning, as bytes (the raw feed's tests): a
+ * throwaway consumer group, no commits.
+ */
+export async function peekTopic(bus: KafkaBus, topic: string, max: number, timeoutMs: number): Promise<{ key: string | null; value: Buffer; partition: number; offset: string }[]> {
+  const out: { key: string | null; value: Buffer; partition: number; offset: string }[] = [];
+  const consumer = bus.kafka.consumer({ groupId: `ribwatch-peek-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: ({ message, partition }) => {
+          if (message.value && out.length < max) out.push({ key: message.key?.toString('utf8') ?? null, value: message.value, partition, offset: message.offset });
+          if (out.length >= max) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return out;
 }

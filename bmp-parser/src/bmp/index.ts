@@ -13,7 +13,7 @@
  *   messages/route-mirroring.ts    §4.7
  *   message.ts                     decodeBmpMessage / encodeBmpMessage: dispatch by type
  *   config.ts                      Peer Up OPENs -> SessionConfig per direction (ADD-PATH, 4-octet AS)
- *   session.ts                     BmpRouterState: peers, merged capabilities, cached configs
+ *   router-state.ts                BmpRouterState: peers, merged capabilities, cached configs
  *   framer.ts                      BmpFramer (TCP chunks -> frames), findBmpHeader (resync)
  *   names.ts                       names of message types, peer types, Peer Down and Termination reasons, statistics types
  */
