@@ -3,7 +3,7 @@
  * on chDB, over synthetic route records shaped like the full-table bench's (packed UPDATEs: ~3
  * prefixes per record, 2-8 hop paths, communities), batch after batch of 50,000 records:
  *
- *   writer tsv        Writer.handle as deployed: TabSeparated into route_updates, rib through the
+ *   writer tsv        RowWriter.handle as deployed: TabSeparated into route_updates, rib through the
  *                     rib_from_updates materialized view
  *   writer json       the same with the JSONEachRow object path (writer format 'json')
  *   tsv, no view      the same TSV bodies into a route_updates without the view (what the view costs)
@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Writer } from '../writer/index.js';
+import { RowWriter } from '../writer/index.js';
 import { appendRouteUpdatesTsv, ROUTE_UPDATE_COLUMNS } from '../writer/rows.js';
 import { migrate } from '../store/migrate.js';
 import type { BusRecord, RouteRecord } from '../records/types.js';
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       return Promise.resolve();
     });
 
-    const tsvWriter = new Writer({ store, countsIntervalMs: 0 });
+    const tsvWriter = new RowWriter({ store, countsIntervalMs: 0 });
     let off = 0;
     await timed('writer tsv', rowCount, async () => {
       for (const b of batches) {
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     });
 
     const jsonBatches = batches.map((b) => b.map((r) => ({ ...r, session: 's-json' })));
-    const jsonWriter = new Writer({ store, countsIntervalMs: 0, format: 'json' });
+    const jsonWriter = new RowWriter({ store, countsIntervalMs: 0, format: 'json' });
     await timed('writer json', rowCount, async () => {
       for (const b of jsonBatches) {
         await jsonWriter.handle({ topic: 'bench', records: b, ranges: [{ partition: 0, first: off, last: off + b.length - 1 }], token: `bench/0:${off}-${off + b.length - 1}` });

@@ -1,7 +1,7 @@
 /**
  * The writer role: a consumer group on the bus whose batches become ClickHouse rows
  * (writer.ts), plus a timer for the time-driven work (quiet-period reconciliation, prefix-count
- * snapshots). The bus commits a batch's offsets only after `Writer.handle` resolved; a failed
+ * snapshots). The bus commits a batch's offsets only after `RowWriter.handle` resolved; a failed
  * insert throws, and the bus delivers the same batch again.
  */
 import type { Registry } from 'prom-client';
@@ -12,10 +12,10 @@ import type { Logger } from '../telemetry/log.js';
 import type { Store } from '../store/index.js';
 import { registerWriterMetrics } from './metrics.js';
 import { writerOptions } from './options.js';
-import { Writer } from './writer.js';
+import { RowWriter } from './writer.js';
 import type { WriterOptions } from './writer.js';
 
-export { Writer, WRITER_DEFAULTS } from './writer.js';
+export { RowWriter, WRITER_DEFAULTS } from './writer.js';
 export { registerWriterMetrics } from './metrics.js';
 export type { WriterOptions, WriterStats } from './writer.js';
 
@@ -31,14 +31,14 @@ export interface StartWriterOptions extends Omit<WriterOptions, 'store'> {
 }
 
 export interface RunningWriter extends RunningRole {
-  readonly writer: Writer;
+  readonly writer: RowWriter;
   /** Stops consuming (the gathered batch is written and committed), then runs a last tick. */
   stop(): Promise<void>;
 }
 
 export async function startWriter(bus: Bus, store: Store, o: StartWriterOptions = {}): Promise<RunningWriter> {
   const log = o.log;
-  const writer = new Writer({ ...o, store });
+  const writer = new RowWriter({ ...o, store });
   await writer.recover();
   const consumer: BusConsumer = bus.consumer({
     group: o.group ?? 'ribwatch-writer',

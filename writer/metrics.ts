@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { Writer, WriterStats } from './writer.js';
+import type { RowWriter, WriterStats } from './writer.js';
 
 /** A counter whose value is read at scrape time from a running total. */
 function totalOf(registry: Registry, name: string, help: string, read: () => number): Counter {
@@ -19,7 +19,7 @@ function totalOf(registry: Registry, name: string, help: string, read: () => num
   });
 }
 
-export function registerWriterMetrics(registry: Registry, writer: Writer): void {
+export function registerWriterMetrics(registry: Registry, writer: RowWriter): void {
   const s = (k: keyof WriterStats) => (): number => writer.stats[k];
   totalOf(registry, 'ribwatch_writer_batches_total', 'Bus batches stored (and then committed).', s('batches'));
   totalOf(registry, 'ribwatch_writer_batch_failures_total', 'Bus batches whose storing failed; each is delivered again.', s('failures'));

@@ -121,7 +121,8 @@ class Segment {
   }
 }
 
-export class Writer {
+/** Bus batches into ClickHouse rows: the writer role's core (index.ts feeds it from the bus). */
+export class RowWriter {
   private readonly store: Store;
   private readonly format: 'tsv' | 'json';
   private readonly reconcileQuietMs: number;

@@ -17,7 +17,7 @@ import { migrate } from '../../store/migrate.js';
 import type { BusRecord, PeerRef, RouteAttributes, RoutePrefix } from '../../records/types.js';
 import { loadChdb, openStore } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
-import { registerWriterMetrics, startWriter, Writer } from '../../writer/index.js';
+import { registerWriterMetrics, startWriter, RowWriter } from '../../writer/index.js';
 import { createRegistry } from '../../telemetry/metrics.js';
 import type { RibView } from '@ribwatch/bmp-parser';
 
@@ -121,13 +121,13 @@ class RouterFeed {
 let wall = Date.now();
 const bus = new MemoryBus();
 const producer = bus.producer();
-let writer: Writer | undefined;
+let writer: RowWriter | undefined;
 let produced = 0;
 let handled = 0;
 let waiters: (() => void)[] = [];
 
-async function startPipeline(): Promise<Writer> {
-  const w = new Writer({ store: s(), reconcileQuietMs: 30_000, countsIntervalMs: 0, now: () => wall });
+async function startPipeline(): Promise<RowWriter> {
+  const w = new RowWriter({ store: s(), reconcileQuietMs: 30_000, countsIntervalMs: 0, now: () => wall });
   await w.recover();
   await bus.consumer({ group: 'writer', maxRecords: 1000, maxWaitMs: 5, retryMinMs: 10 }).start(async (b) => {
     await w.handle(b);
@@ -371,7 +371,7 @@ async function counts(router: string): Promise<{ ru: number; rib: number; router
 
 void test('the same batch delivered twice (same token) stores nothing twice, peer-down withdrawals included', { skip }, async () => {
   const F = new RouterFeed('192.0.2.20');
-  const w = new Writer({ store: s(), countsIntervalMs: 0, now: () => wall });
+  const w = new RowWriter({ store: s(), countsIntervalMs: 0, now: () => wall });
   const records: BusRecord[] = [
     ...F.up(),
     F.peerUp(P1),
@@ -404,7 +404,7 @@ void test('the same batch delivered twice (same token) stores nothing twice, pee
 
 void test('new records under a reused offset range (the in-process bus restarted at 0) are stored, not taken for a replay', { skip }, async () => {
   const F = new RouterFeed('192.0.2.50');
-  const w = new Writer({ store: s(), countsIntervalMs: 0, now: () => wall });
+  const w = new RowWriter({ store: s(), countsIntervalMs: 0, now: () => wall });
   const token = 'ribwatch.records/0:0-3';
   await w.handle({ topic: 'ribwatch.records', records: [...F.up(), F.peerUp(P1), F.announce(P1, ['10.253.1.0/24'], [64512], true)], ranges: [{ partition: 0, first: 0, last: 3 }], token });
   await w.handle({ topic: 'ribwatch.records', records: [F.down(true), ...F.up(), F.announce(P1, ['10.253.2.0/24'], [64512], true)], ranges: [{ partition: 0, first: 0, last: 3 }], token });
@@ -424,7 +424,7 @@ void test('a batch whose insert fails halfway is delivered again by the bus and 
     }
     return s().command(query, params, settings);
   };
-  const w = new Writer({ store: flaky, countsIntervalMs: 0, now: () => wall });
+  const w = new RowWriter({ store: flaky, countsIntervalMs: 0, now: () => wall });
   const b = new MemoryBus();
   let done = 0;
   const errors: string[] = [];
@@ -475,12 +475,12 @@ void test(`a crash mid-batch, then a restarted writer given the records again as
     if (query.startsWith('INSERT INTO route_updates') && ++n === 2) throw new Error('injected: killed');
     return s().command(query, params, settings);
   };
-  const a = new Writer({ store: flaky, countsIntervalMs: 0, now: () => wall });
+  const a = new RowWriter({ store: flaky, countsIntervalMs: 0, now: () => wall });
   await assert.rejects(a.handle({ topic: 't', records: records.slice(0, 11), ranges: [{ partition: 0, first: 500, last: 510 }], token: 't/0:500-510' }), /killed/);
   const mid = await counts(F.router);
   assert.ok(mid.ru >= 4 && mid.peers >= 2 && mid.stats === 1, JSON.stringify(mid));
   // Writer B starts from the committed offset and gathers a longer batch: another token.
-  const b = new Writer({ store: s(), countsIntervalMs: 0, now: () => wall });
+  const b = new RowWriter({ store: s(), countsIntervalMs: 0, now: () => wall });
   await b.recover();
   if (cut === 'one longer batch') await b.handle({ topic: 't', records, ranges: [{ partition: 0, first: 500, last: 511 }], token: 't/0:500-511' });
   else {
@@ -510,7 +510,7 @@ void test('a reconciliation that fails is run again when the batch is delivered 
     if (query.startsWith('INSERT INTO route_updates') && ++seen === 2) throw new Error('injected: timeout');
     return s().command(query, params, settings);
   };
-  const w = new Writer({ store: flaky, countsIntervalMs: 0, now: () => wall });
+  const w = new RowWriter({ store: flaky, countsIntervalMs: 0, now: () => wall });
   const batch = (records: BusRecord[], n: number): BusBatch => ({ topic: 't', records, ranges: [{ partition: 0, first: n, last: n }], token: `t/0:${n}-${n}` });
   await w.handle(batch([...F.up(), F.peerUp(P1), F.announce(P1, ['10.249.1.0/24', '10.249.2.0/24'], [64512], true), F.eor(P1), F.down(true)], 1));
   await w.handle(batch([...F.up(), F.peerUp(P1), F.announce(P1, ['10.249.1.0/24'], [64512], true)], 2));
@@ -523,12 +523,12 @@ void test('a reconciliation that fails is run again when the batch is delivered 
 
 void test('a restarted writer picks up a reconnected router whose re-dump was under way', { skip }, async () => {
   const F = new RouterFeed('192.0.2.40');
-  const w1 = new Writer({ store: s(), countsIntervalMs: 0, now: () => wall });
+  const w1 = new RowWriter({ store: s(), countsIntervalMs: 0, now: () => wall });
   const batch = (records: BusRecord[], n: number): BusBatch => ({ topic: 't', records, ranges: [{ partition: 0, first: n, last: n }], token: `t/0:${n}-${n}` });
   await w1.handle(batch([...F.up(), F.peerUp(P1), F.announce(P1, ['10.252.1.0/24', '10.252.2.0/24'], [64512], true), F.eor(P1), F.down(true)], 1));
   await w1.handle(batch([...F.up(), F.peerUp(P1), F.announce(P1, ['10.252.2.0/24'], [64512], true)], 2));
   // The writer stops here; a new one starts.
-  const w2 = new Writer({ store: s(), countsIntervalMs: 0, reconcileQuietMs: 30_000, now: () => wall });
+  const w2 = new RowWriter({ store: s(), countsIntervalMs: 0, reconcileQuietMs: 30_000, now: () => wall });
   await w2.recover();
   assert.ok(w2.pendingRouters().includes(F.router));
   await w2.tick();
