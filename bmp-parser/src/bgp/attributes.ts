@@ -16,7 +16,6 @@ import type { SessionConfig } from '../session.js';
 import { formatIPv4, parseIPv4Into } from '../address.js';
 import { decodeAsPath, encodeAsPath } from './as-path.js';
 import { decodeMpReach, decodeMpUnreach, encodeMpReach, encodeMpUnreach } from './mp-reach.js';
-import type { MpDecoded } from './mp-reach.js';
 import type { Aggregator, PathAttributes, RawAttribute } from './types.js';
 import { AttrCode } from './types.js';
 
@@ -83,87 +82,6 @@ function writeAggregator(w: Writer, a: Aggregator, asnSize: 2 | 4): void {
   ipv4Bytes(w, a.address, 'aggregator address');
 }
 
-/** A value of exactly 4 octets: a number (MULTI_EXIT_DISC, LOCAL_PREF) or an IPv4 address (NEXT_HOP, ORIGINATOR_ID). */
-function fourOctetCodec<T>(
-  name: string,
-  flags: number,
-  read: (b: Uint8Array, p: number) => T,
-  write: (w: Writer, v: T) => void,
-  get: (a: PathAttributes) => T | undefined,
-  set: (a: PathAttributes, v: T) => void,
-): AttributeCodec {
-  return {
-    flags,
-    malformed: 'treat-as-withdraw',
-    decode(b, vs, ve, out) {
-      if (ve - vs !== 4) return `${name} length ${ve - vs} is not 4`;
-      set(out, read(b, vs));
-      return undefined;
-    },
-    has: (a) => get(a) !== undefined,
-    encode: (w, a) => write(w, get(a)!),
-  };
-}
-
-const writeU32 = (w: Writer, v: number): void => void w.u32(v);
-
-/** A list of `size`-octet items: COMMUNITIES, CLUSTER_LIST, EXTENDED_COMMUNITIES, LARGE_COMMUNITY. */
-function listCodec<T>(
-  name: string,
-  flags: number,
-  size: number,
-  read: (b: Uint8Array, p: number) => T,
-  write: (w: Writer, v: T) => void,
-  get: (a: PathAttributes) => T[] | undefined,
-  set: (a: PathAttributes, v: T[]) => void,
-): AttributeCodec {
-  return {
-    flags,
-    malformed: 'treat-as-withdraw',
-    decode(b, vs, ve, out) {
-      const len = ve - vs;
-      if (len % size !== 0) return `${name} length ${len} is not a multiple of ${size}`;
-      const items = new Array<T>(len / size);
-      for (let i = 0; i < items.length; i++) items[i] = read(b, vs + i * size);
-      set(out, items);
-      return undefined;
-    },
-    has: (a) => get(a) !== undefined,
-    encode(w, a) {
-      for (const v of get(a)!) write(w, v);
-    },
-  };
-}
-
-/**
- * MP_REACH_NLRI, MP_UNREACH_NLRI (RFC 4760). Never malformed-and-kept: one that does not decode
- * fails the UPDATE (RFC 7606 §5.3), since its NLRI cannot be located.
- */
-function mpCodec<T>(
-  decode: (v: Uint8Array, cfg: SessionConfig, base: number) => Result<MpDecoded<T>>,
-  encode: (w: Writer, v: T, cfg: SessionConfig) => void,
-  get: (a: PathAttributes) => T | undefined,
-  set: (a: PathAttributes, v: T) => void,
-): AttributeCodec {
-  return {
-    flags: 0x80,
-    malformed: 'treat-as-withdraw',
-    decode(b, vs, ve, out, cx) {
-      const r = decode(b.subarray(vs, ve), cx.cfg, vs);
-      if (!r.ok) {
-        cx.failure = r;
-        return undefined;
-      }
-      set(out, r.value.value);
-      if (r.value.guessed) cx.guessed = true;
-      cx.nlriError ??= r.value.truncated;
-      return undefined;
-    },
-    has: (a) => get(a) !== undefined,
-    encode: (w, a, cx) => encode(w, get(a)!, cx.cfg),
-  };
-}
-
 /**
  * The IANA "BGP Path Attributes" registry as far as ribwatch names or decodes it, in code order.
  * Attributes without a codec are kept raw and re-encoded unchanged; codes not listed are "unknown".
@@ -210,9 +128,51 @@ export const PATH_ATTRIBUTES: readonly PathAttributeType[] = [
       encode: (w, a, cx) => encodeAsPath(w, a.asPath!, cx.asnSize),
     },
   },
-  { code: AttrCode.NextHop, name: 'NEXT_HOP', codec: fourOctetCodec('NEXT_HOP', 0x40, formatIPv4, (w, v) => ipv4Bytes(w, v, 'NEXT_HOP'), (a) => a.nextHop, (a, v) => (a.nextHop = v)) },
-  { code: AttrCode.Med, name: 'MULTI_EXIT_DISC', codec: fourOctetCodec('MULTI_EXIT_DISC', 0x80, u32, writeU32, (a) => a.med, (a, v) => (a.med = v)) },
-  { code: AttrCode.LocalPref, name: 'LOCAL_PREF', codec: fourOctetCodec('LOCAL_PREF', 0x40, u32, writeU32, (a) => a.localPref, (a, v) => (a.localPref = v)) },
+  {
+    code: AttrCode.NextHop,
+    name: 'NEXT_HOP',
+    codec: {
+      flags: 0x40,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        if (ve - vs !== 4) return `NEXT_HOP length ${ve - vs} is not 4`;
+        out.nextHop = formatIPv4(b, vs);
+        return undefined;
+      },
+      has: (a) => a.nextHop !== undefined,
+      encode: (w, a) => ipv4Bytes(w, a.nextHop!, 'NEXT_HOP'),
+    },
+  },
+  {
+    code: AttrCode.Med,
+    name: 'MULTI_EXIT_DISC',
+    codec: {
+      flags: 0x80,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        if (ve - vs !== 4) return `MULTI_EXIT_DISC length ${ve - vs} is not 4`;
+        out.med = u32(b, vs);
+        return undefined;
+      },
+      has: (a) => a.med !== undefined,
+      encode: (w, a) => void w.u32(a.med!),
+    },
+  },
+  {
+    code: AttrCode.LocalPref,
+    name: 'LOCAL_PREF',
+    codec: {
+      flags: 0x40,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        if (ve - vs !== 4) return `LOCAL_PREF length ${ve - vs} is not 4`;
+        out.localPref = u32(b, vs);
+        return undefined;
+      },
+      has: (a) => a.localPref !== undefined,
+      encode: (w, a) => void w.u32(a.localPref!),
+    },
+  },
   {
     code: AttrCode.AtomicAggregate,
     name: 'ATOMIC_AGGREGATE',
@@ -245,26 +205,125 @@ export const PATH_ATTRIBUTES: readonly PathAttributeType[] = [
       encode: (w, a, cx) => writeAggregator(w, a.aggregator!, a.aggregator!.wireAsnSize ?? cx.asnSize),
     },
   },
-  { code: AttrCode.Communities, name: 'COMMUNITIES', codec: listCodec('COMMUNITIES', 0xc0, 4, u32, writeU32, (a) => a.communities, (a, v) => (a.communities = v)) },
-  { code: AttrCode.OriginatorId, name: 'ORIGINATOR_ID', codec: fourOctetCodec('ORIGINATOR_ID', 0x80, formatIPv4, (w, v) => ipv4Bytes(w, v, 'ORIGINATOR_ID'), (a) => a.originatorId, (a, v) => (a.originatorId = v)) },
-  { code: AttrCode.ClusterList, name: 'CLUSTER_LIST', codec: listCodec('CLUSTER_LIST', 0x80, 4, formatIPv4, (w, v) => ipv4Bytes(w, v, 'CLUSTER_LIST id'), (a) => a.clusterList, (a, v) => (a.clusterList = v)) },
-  { code: AttrCode.MpReachNlri, name: 'MP_REACH_NLRI', codec: mpCodec(decodeMpReach, encodeMpReach, (a) => a.mpReach, (a, v) => (a.mpReach = v)) },
-  { code: AttrCode.MpUnreachNlri, name: 'MP_UNREACH_NLRI', codec: mpCodec(decodeMpUnreach, encodeMpUnreach, (a) => a.mpUnreach, (a, v) => (a.mpUnreach = v)) },
+  {
+    code: AttrCode.Communities,
+    name: 'COMMUNITIES',
+    codec: {
+      flags: 0xc0,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        const len = ve - vs;
+        if (len % 4 !== 0) return `COMMUNITIES length ${len} is not a multiple of 4`;
+        const c = new Array<number>(len / 4);
+        for (let i = 0; i < c.length; i++) c[i] = u32(b, vs + i * 4);
+        out.communities = c;
+        return undefined;
+      },
+      has: (a) => a.communities !== undefined,
+      encode(w, a) {
+        for (const c of a.communities!) w.u32(c);
+      },
+    },
+  },
+  {
+    code: AttrCode.OriginatorId,
+    name: 'ORIGINATOR_ID',
+    codec: {
+      flags: 0x80,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        if (ve - vs !== 4) return `ORIGINATOR_ID length ${ve - vs} is not 4`;
+        out.originatorId = formatIPv4(b, vs);
+        return undefined;
+      },
+      has: (a) => a.originatorId !== undefined,
+      encode: (w, a) => ipv4Bytes(w, a.originatorId!, 'ORIGINATOR_ID'),
+    },
+  },
+  {
+    code: AttrCode.ClusterList,
+    name: 'CLUSTER_LIST',
+    codec: {
+      flags: 0x80,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        const len = ve - vs;
+        if (len % 4 !== 0) return `CLUSTER_LIST length ${len} is not a multiple of 4`;
+        const c = new Array<string>(len / 4);
+        for (let i = 0; i < c.length; i++) c[i] = formatIPv4(b, vs + i * 4);
+        out.clusterList = c;
+        return undefined;
+      },
+      has: (a) => a.clusterList !== undefined,
+      encode(w, a) {
+        for (const c of a.clusterList!) ipv4Bytes(w, c, 'CLUSTER_LIST id');
+      },
+    },
+  },
+  {
+    code: AttrCode.MpReachNlri,
+    name: 'MP_REACH_NLRI',
+    codec: {
+      flags: 0x80,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out, cx) {
+        const r = decodeMpReach(b.subarray(vs, ve), cx.cfg, vs);
+        if (!r.ok) {
+          cx.failure = r;
+          return undefined;
+        }
+        out.mpReach = r.value.value;
+        if (r.value.guessed) cx.guessed = true;
+        cx.nlriError ??= r.value.truncated;
+        return undefined;
+      },
+      has: (a) => a.mpReach !== undefined,
+      encode: (w, a, cx) => encodeMpReach(w, a.mpReach!, cx.cfg),
+    },
+  },
+  {
+    code: AttrCode.MpUnreachNlri,
+    name: 'MP_UNREACH_NLRI',
+    codec: {
+      flags: 0x80,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out, cx) {
+        const r = decodeMpUnreach(b.subarray(vs, ve), cx.cfg, vs);
+        if (!r.ok) {
+          cx.failure = r;
+          return undefined;
+        }
+        out.mpUnreach = r.value.value;
+        if (r.value.guessed) cx.guessed = true;
+        cx.nlriError ??= r.value.truncated;
+        return undefined;
+      },
+      has: (a) => a.mpUnreach !== undefined,
+      encode: (w, a, cx) => encodeMpUnreach(w, a.mpUnreach!, cx.cfg),
+    },
+  },
   {
     code: AttrCode.ExtendedCommunities,
     name: 'EXTENDED_COMMUNITIES',
-    codec: listCodec(
-      'EXTENDED_COMMUNITIES',
-      0xc0,
-      8,
-      (b, p) => b.subarray(p, p + 8),
-      (w, c) => {
-        if (c.length !== 8) throw new RangeError(`extended community of ${c.length} bytes is not 8`);
-        w.bytes(c);
+    codec: {
+      flags: 0xc0,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        const len = ve - vs;
+        if (len % 8 !== 0) return `EXTENDED_COMMUNITIES length ${len} is not a multiple of 8`;
+        const c = new Array<Uint8Array>(len / 8);
+        for (let i = 0; i < c.length; i++) c[i] = b.subarray(vs + i * 8, vs + i * 8 + 8);
+        out.extendedCommunities = c;
+        return undefined;
       },
-      (a) => a.extendedCommunities,
-      (a, v) => (a.extendedCommunities = v),
-    ),
+      has: (a) => a.extendedCommunities !== undefined,
+      encode(w, a) {
+        for (const c of a.extendedCommunities!) {
+          if (c.length !== 8) throw new RangeError(`extended community of ${c.length} bytes is not 8`);
+          w.bytes(c);
+        }
+      },
+    },
   },
   {
     code: AttrCode.As4Path,
@@ -306,15 +365,22 @@ export const PATH_ATTRIBUTES: readonly PathAttributeType[] = [
   {
     code: AttrCode.LargeCommunities,
     name: 'LARGE_COMMUNITY',
-    codec: listCodec(
-      'LARGE_COMMUNITY',
-      0xc0,
-      12,
-      (b, p): [number, number, number] => [u32(b, p), u32(b, p + 4), u32(b, p + 8)],
-      (w, [x, y, z]) => void w.u32(x).u32(y).u32(z),
-      (a) => a.largeCommunities,
-      (a, v) => (a.largeCommunities = v),
-    ),
+    codec: {
+      flags: 0xc0,
+      malformed: 'treat-as-withdraw',
+      decode(b, vs, ve, out) {
+        const len = ve - vs;
+        if (len % 12 !== 0) return `LARGE_COMMUNITY length ${len} is not a multiple of 12`;
+        const c = new Array<[number, number, number]>(len / 12);
+        for (let i = 0; i < c.length; i++) c[i] = [u32(b, vs + i * 12), u32(b, vs + i * 12 + 4), u32(b, vs + i * 12 + 8)];
+        out.largeCommunities = c;
+        return undefined;
+      },
+      has: (a) => a.largeCommunities !== undefined,
+      encode(w, a) {
+        for (const [x, y, z] of a.largeCommunities!) w.u32(x).u32(y).u32(z);
+      },
+    },
   },
   { code: 33, name: 'BGPSEC_PATH' },
   { code: 35, name: 'OTC' },
