@@ -11,11 +11,11 @@
  * keeps them as stale (the writer reconciles them against the next session's End-of-RIBs).
  */
 import { randomUUID } from 'node:crypto';
-import { PeerDownReason } from '@ribwatch/bmp-parser';
+import { PeerDownReason, peerDownReasonName } from '@ribwatch/bmp-parser';
 import type { BgpNotification, BgpOpen, BgpUpdate } from '@ribwatch/bmp-parser';
 import type { BusRecord, NotificationSummary, PeerRef } from '../records/types.js';
 import { DumpTracker } from '../records/dump-tracker.js';
-import { peerDownReasonName } from '../records/peer-down-reasons.js';
+import { recordHead } from '../records/head.js';
 import { AttributeCache, appendUpdateRecords, openSummary } from '../records/update-records.js';
 import type { ProblemHandler, UpdateRecordContext, UpdatePeer } from '../records/update-records.js';
 
@@ -55,8 +55,8 @@ export class BgpFeedContext implements UpdateRecordContext {
     this.dump = new DumpTracker(startMs, dumpQuietMs);
   }
 
-  private base<T extends string>(type: T, time: string) {
-    return { v: 1 as const, type, router: this.router, session: this.session, seq: ++this.seq, time };
+  private base<T extends BusRecord['type']>(type: T, time: string) {
+    return recordHead(this, type, time);
   }
 
   get peer(): PeerRef {
@@ -132,7 +132,7 @@ export class BgpFeedContext implements UpdateRecordContext {
  */
 export function restartExpiredRecords(ends: SessionEnds, peer: PeerRef, time: string, nowMs: number, seconds: number): BusRecord[] {
   const ctx = new BgpFeedContext(ends, nowMs, 1);
-  const out: BusRecord[] = [{ v: 1, type: 'router_up', router: ctx.router, session: ctx.session, seq: ++ctx.seq, time, remote_port: 0, local: '', feed: ctx.feed }];
+  const out: BusRecord[] = [{ ...recordHead(ctx, 'router_up', time), remote_port: 0, local: '', feed: ctx.feed }];
   ctx.resume(peer);
   ctx.peerDown(out, time, PeerDownReason.LocalNoNotification, null, null);
   ctx.routerDown(out, time, `graceful restart: the neighbor did not come back within ${seconds} s; its stale routes are withdrawn`);

@@ -10,7 +10,7 @@
  * per-message closures and caches what repeats from one message to the next (the peer, the
  * router's timestamp, the attributes while their bytes repeat).
  */
-import { afiSafiName, pathMarkingsByRoute, peerKey, ribView } from '@ribwatch/bmp-parser';
+import { BmpMessageType, afiSafiName, exhaustive, pathMarkingsByRoute, peerKey, peerDownReasonName, peerTypeName, ribView, statName, terminationReasonName } from '@ribwatch/bmp-parser';
 import type {
   BmpMessage,
   Initiation,
@@ -23,11 +23,12 @@ import type {
   Termination,
   Tlv,
 } from '@ribwatch/bmp-parser';
-import type { BusRecord, PeerRef, PeerTypeName, RouterDownRecord, RouterUpRecord, StatsRecord } from '../records/types.js';
+import type { BusRecord, PeerRef, RouterDownRecord, RouterUpRecord, StatsRecord } from '../records/types.js';
 import { DumpTracker } from '../records/dump-tracker.js';
+import { peerRecordHead, recordHead } from '../records/head.js';
 import { AttributeCache, appendUpdateRecords, openSummary } from '../records/update-records.js';
 import type { ProblemHandler, UpdateRecordContext } from '../records/update-records.js';
-import { errorKind, peerDownReasonName, statName, terminationReasonName } from './bmp-names.js';
+import { errorKind } from './bmp-names.js';
 
 export type { ProblemHandler } from '../records/update-records.js';
 
@@ -106,58 +107,46 @@ export class RecordContext implements UpdateRecordContext {
   }
 }
 
-export function peerTypeName(t: number): PeerTypeName {
-  switch (t) {
-    case 0:
-      return 'global';
-    case 1:
-      return 'rd';
-    case 2:
-      return 'local';
-    case 3:
-      return 'loc-rib';
-    default:
-      return `type-${t}`;
-  }
-}
-
 /** Arrival time as records carry it: RFC 3339, UTC, milliseconds. */
 export function arrivalTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
 export function routerUpRecord(ctx: RecordContext, time: string, remotePort: number, local: string): RouterUpRecord {
-  return { v: 1, type: 'router_up', router: ctx.router, session: ctx.session, seq: ++ctx.seq, time, remote_port: remotePort, local };
+  return { ...recordHead(ctx, 'router_up', time), remote_port: remotePort, local };
 }
 
 export function routerDownRecord(ctx: RecordContext, time: string, cause: string): RouterDownRecord {
-  return { v: 1, type: 'router_down', router: ctx.router, session: ctx.session, seq: ++ctx.seq, time, termination: ctx.termination, cause };
+  return { ...recordHead(ctx, 'router_down', time), termination: ctx.termination, cause };
 }
 
 /** The records for one BMP message, appended to `out` (the session's batch for this socket chunk). */
 export function appendRecordsFromBmp(out: BusRecord[], msg: BmpMessage, ctx: RecordContext, time: string, nowMs: number): void {
   switch (msg.type) {
-    case 0:
+    case BmpMessageType.RouteMonitoring:
       routeMonitoring(out, msg, ctx, time, nowMs);
       return;
-    case 1:
+    case BmpMessageType.StatisticsReport:
       out.push(statsRecord(msg, ctx, time));
       return;
-    case 2:
+    case BmpMessageType.PeerDown:
       out.push(peerDown(msg, ctx, time));
       return;
-    case 3:
+    case BmpMessageType.PeerUp:
       out.push(peerUp(msg, ctx, time, nowMs));
       return;
-    case 4:
+    case BmpMessageType.Initiation:
       out.push(initiation(msg, ctx, time));
       return;
-    case 5:
+    case BmpMessageType.Termination:
       termination(msg, ctx);
       return;
-    case 6:
+    case BmpMessageType.RouteMirroring:
       out.push(mirror(msg, ctx, time));
       return;
+    default:
+      // Only a message built outside the decoder can get here.
+      ctx.onProblem('bmp-type', `BMP message type ${String((exhaustive(msg) as { type?: unknown }).type)} has no records`);
   }
 }
 
@@ -208,14 +197,7 @@ function peerUp(m: PeerUp, ctx: RecordContext, time: string, nowMs: number): Bus
   ctx.forgetAttributes();
   if (!samePorts) ctx.dump.peerUp(peer.key, nowMs);
   return {
-    v: 1,
-    type: 'peer_up',
-    router: ctx.router,
-    session: ctx.session,
-    seq: ++ctx.seq,
-    time,
-    peer: peer.ref,
-    router_time: ctx.routerTime(m.peer),
+    ...peerRecordHead(ctx, 'peer_up', time, peer.ref, ctx.routerTime(m.peer)),
     local_address: m.localAddress,
     local_port: m.localPort,
     remote_port: m.remotePort,
@@ -236,14 +218,7 @@ function peerDown(m: PeerDown, ctx: RecordContext, time: string): BusRecord {
   ctx.forgetAttributes();
   const n = m.notification;
   return {
-    v: 1,
-    type: 'peer_down',
-    router: ctx.router,
-    session: ctx.session,
-    seq: ++ctx.seq,
-    time,
-    peer: peer.ref,
-    router_time: ctx.routerTime(m.peer),
+    ...peerRecordHead(ctx, 'peer_down', time, peer.ref, ctx.routerTime(m.peer)),
     reason: m.reason,
     reason_name: peerDownReasonName(m.reason),
     notification: n === undefined ? null : { code: n.code, subcode: n.subcode, code_name: n.codeName, subcode_name: n.subcodeName },
@@ -266,7 +241,7 @@ function statsRecord(m: StatisticsReport, ctx: RecordContext, time: string): Sta
     });
   }
   const peer = ctx.peer(m.peer);
-  return { v: 1, type: 'stats', router: ctx.router, session: ctx.session, seq: ++ctx.seq, time, peer: peer.ref, router_time: ctx.routerTime(m.peer), counters };
+  return { ...peerRecordHead(ctx, 'stats', time, peer.ref, ctx.routerTime(m.peer)), counters };
 }
 
 /** Initiation TLVs 1 (sysDescr) and 2 (sysName) have fields of their own. */
@@ -277,12 +252,7 @@ const TERM_NAMED: ReadonlySet<number> = new Set([1]);
 function initiation(m: Initiation, ctx: RecordContext, time: string): BusRecord {
   ctx.sysName = m.sysName ?? ctx.sysName;
   return {
-    v: 1,
-    type: 'router_init',
-    router: ctx.router,
-    session: ctx.session,
-    seq: ++ctx.seq,
-    time,
+    ...recordHead(ctx, 'router_init', time),
     sys_name: m.sysName ?? null,
     sys_descr: m.sysDescr ?? null,
     info: infoTexts(m.tlvs, INIT_NAMED),
@@ -312,14 +282,7 @@ function mirror(m: RouteMirroring, ctx: RecordContext, time: string): BusRecord 
   }
   const peer = ctx.peer(m.peer);
   return {
-    v: 1,
-    type: 'mirror',
-    router: ctx.router,
-    session: ctx.session,
-    seq: ++ctx.seq,
-    time,
-    peer: peer.ref,
-    router_time: ctx.routerTime(m.peer),
+    ...peerRecordHead(ctx, 'mirror', time, peer.ref, ctx.routerTime(m.peer)),
     messages,
     information: m.information ?? null,
   };

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { BmpFramer, BmpRouterState } from '@ribwatch/bmp-parser';
+import { BmpFramer, BmpMessageType, BmpRouterState, exhaustive } from '@ribwatch/bmp-parser';
 import type { DecodeError, PeerDown, PeerUp } from '@ribwatch/bmp-parser';
 import type { Logger } from '../telemetry/log.js';
 import { peerLogger, routerLogger } from '../telemetry/log.js';
@@ -146,10 +146,24 @@ export class RouterSession {
         this.problem('internal-error', `message at offset ${f.offset}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         continue;
       }
-      if (m.type === 3 || m.type === 2) this.logPeer(m, out[out.length - 1]);
-      else if (m.type === 4 && m.sysName !== undefined) {
-        this.log = routerLogger(this.deps.log, this.router, m.sysName).child({ session: this.id });
-        this.log.info({ sys_descr: m.sysDescr }, 'BMP Initiation');
+      switch (m.type) {
+        case BmpMessageType.PeerUp:
+        case BmpMessageType.PeerDown:
+          this.logPeer(m, out[out.length - 1]);
+          break;
+        case BmpMessageType.Initiation:
+          if (m.sysName !== undefined) {
+            this.log = routerLogger(this.deps.log, this.router, m.sysName).child({ session: this.id });
+            this.log.info({ sys_descr: m.sysDescr }, 'BMP Initiation');
+          }
+          break;
+        case BmpMessageType.RouteMonitoring:
+        case BmpMessageType.StatisticsReport:
+        case BmpMessageType.Termination:
+        case BmpMessageType.RouteMirroring:
+          break;
+        default:
+          exhaustive(m);
       }
     }
     this.flushCounts();

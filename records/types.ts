@@ -8,11 +8,12 @@
  * (UTC, RFC 3339 with milliseconds) and is what everything orders and partitions by;
  * `router_time` is the router's own per-peer-header timestamp, for display only.
  */
-import type { RibView } from '@ribwatch/bmp-parser';
+import type { PeerTypeName, RibView } from '@ribwatch/bmp-parser';
 
 export const RECORD_VERSION = 1;
 
-export type PeerTypeName = 'global' | 'rd' | 'local' | 'loc-rib' | `type-${number}`;
+/** "global", "rd", "local", "loc-rib" (RFC 9069), or "type-<n>": bmp-parser's peer type names. */
+export type { PeerTypeName };
 
 /** Identifies a BGP peer as seen by one router (the per-peer header). */
 export interface PeerRef {

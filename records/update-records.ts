@@ -10,6 +10,7 @@
  * an object it keeps (no per-message closures) and attributes are reused while their bytes repeat
  * (AttributeCache).
  */
+import { recordHead } from './head.js';
 import { afiSafiName } from '@ribwatch/bmp-parser';
 import type { BgpOpen, BgpUpdate, Nlri, PathAttributes, PathMarking, RibView } from '@ribwatch/bmp-parser';
 import type { BusRecord, OpenSummary, PeerRef, RouteAttributes, RoutePrefix } from './types.js';
@@ -150,7 +151,8 @@ export function appendUpdateRecords(
   if (u.endOfRib) {
     const name = afiSafiName(u.endOfRib.afi, u.endOfRib.safi);
     ctx.dump.endOfRib(peer.key, rib, name, nowMs);
-    const r = { v: 1, type: 'end_of_rib', router: ctx.router, session: ctx.session, seq: ++ctx.seq, time, peer: peer.ref, rib, afi_safi: name, router_time: routerTime } as const;
+    const h = recordHead(ctx, 'end_of_rib', time);
+    const r = { ...h, peer: peer.ref, rib, afi_safi: name, router_time: routerTime };
     out.push(ctx.feed === undefined ? r : { ...r, feed: ctx.feed });
     return;
   }
