@@ -63,7 +63,7 @@ export function detectorOptions(a: Config['analyzer']): DetectorsOptions {
   return {
     prefixFlap: { enabled: on.has('prefix-flap'), windowMs: a.prefixFlap.windowSeconds * 1000, warning: a.prefixFlap.warning, critical: a.prefixFlap.critical, maxKeys: a.maxPathKeys },
     sessionFlap: { enabled: on.has('session-flap'), windowMs: a.sessionFlap.windowSeconds * 1000, warning: a.sessionFlap.warning, critical: a.sessionFlap.critical, maxKeys: a.maxPeerKeys },
-    rfd: { enabled: on.has('dampening'), views: a.dampening.views, defaultProfile: a.dampening.defaultProfile === 'none' ? null : a.dampening.defaultProfile, maxKeys: a.maxPathKeys },
+    dampening: { enabled: on.has('dampening'), views: a.dampening.views, defaultProfile: a.dampening.defaultProfile === 'none' ? null : a.dampening.defaultProfile, maxKeys: a.maxPathKeys },
     leaks: { enabled: on.has('leaks'), maxKeys: a.maxPeerKeys },
     prefixLimit: { enabled: on.has('prefix-limit'), warningRatio: a.prefixLimit.warningPercent / 100, criticalRatio: a.prefixLimit.criticalPercent / 100, maxKeys: a.maxPeerKeys },
   };

@@ -259,11 +259,11 @@ function memory(): Record<string, unknown> {
   if (!gc) console.log('    (no gc exposed: run with node --expose-gc for meaningful numbers)');
   const off = { enabled: false } as const;
   const all: DetectorsOptions = {};
-  const alone = (k: keyof Omit<DetectorsOptions, 'clock'>): DetectorsOptions => ({ prefixFlap: off, sessionFlap: off, rfd: off, leaks: off, prefixLimit: off, [k]: {} });
+  const alone = (k: keyof Omit<DetectorsOptions, 'clock'>): DetectorsOptions => ({ prefixFlap: off, sessionFlap: off, dampening: off, leaks: off, prefixLimit: off, [k]: {} });
   const rows = [
     memoryOf('all detectors', all),
     memoryOf('prefix-flap alone', alone('prefixFlap')),
-    memoryOf('rfd alone', alone('rfd')),
+    memoryOf('dampening alone', alone('dampening')),
     memoryOf('prefix-limit alone', alone('prefixLimit')),
     memoryOf('leaks alone', alone('leaks')),
   ];

@@ -32,7 +32,7 @@ import { Inventory } from '../../inventory/inventory.js';
 import type { InventoryNode, OwnedRange, RangeOverlap } from '../../inventory/inventory.js';
 import { parsePrefix } from '../../inventory/prefix-trie.js';
 import type { BusRecord, RouteAttributes, RouteRecord } from '../../records/types.js';
-import { alertKey } from '../types.js';
+import { SEVERITY_RANK, alertKey } from '../types.js';
 import type { AlertKind, AlertSubject, Detector, FactValue, Observation, Severity } from '../types.js';
 import { RouterDirectory, eventMs, isSelfPeer, iso, originAs } from './common.js';
 import type { CommonOptions } from './common.js';
@@ -68,8 +68,6 @@ interface Observer {
   sightings: Set<string>;
   last: Observation;
 }
-
-const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
 
 export class LeakDetector implements Detector {
   readonly name = 'leaks';

@@ -1,12 +1,13 @@
 /**
- * analyzer/detectors/flap: prefix flaps in a sliding window with warning/critical thresholds and a
+ * analyzer/detectors/prefix-flap and session-flap: prefix flaps in a sliding window with warning/critical thresholds and a
  * quiet-period clear; session flaps with reason classes; and no false alerts for steady state, a
  * router reconnect with a full re-dump, FRR's stale withdrawals, Peer Down for peers never up.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseInventory } from '../../inventory/inventory.js';
-import { PrefixFlapDetector, SessionFlapDetector } from '../../analyzer/detectors/flap.js';
+import { PrefixFlapDetector } from '../../analyzer/detectors/prefix-flap.js';
+import { SessionFlapDetector } from '../../analyzer/detectors/session-flap.js';
 import { classifyPeerDown } from '../../analyzer/detectors/common.js';
 import type { Observation } from '../../analyzer/types.js';
 import { NODE1, NODE2, Rec, SELF, attrs, feed } from './analyzer-records.js';

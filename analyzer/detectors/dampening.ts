@@ -1,15 +1,16 @@
 /**
- * Route flap dampening, modelled from the collector side (RFC 7196's "test mode"): the exact
- * RFC 2439 figure of merit per (router, peer, AFI/SAFI, prefix, path ID), event by event, with
- * continuous decay — the penalty a router would hold, not an approximation on vendor ticks.
- * docs/dampening.md §1 has the formulas, §2 the profiles, §3 the numbers the tests pin.
+ * Route flap dampening (alert kind `dampening`), modelled from the collector side (RFC 7196's
+ * "test mode"): the exact RFC 2439 figure of merit per (router, peer, RD, AFI/SAFI, prefix, path
+ * ID), event by event, with continuous decay — the penalty a router would hold, not an
+ * approximation on vendor ticks. dampening-model.ts has the arithmetic; docs/dampening.md the
+ * formulas, the profiles and the numbers the tests pin.
  *
  * - Fed from pre-policy Adj-RIB-In (what the router's damping sees); a peer with no pre-policy
  *   feed falls back to post-policy (`views`).
- * - On each event: decay P to the event time, P·2^(−Δt/H); then add W (withdrawal of an announced
- *   path), A (attribute change of an announced path) or Radv (re-advertisement after a
- *   withdrawal); clip at the ceiling min(maxPenalty, R·2^(Tmax/H)). First announcements and
- *   identical re-announcements add nothing.
+ * - On each change of a path (path-presence.ts): decay P to the event time, then add W
+ *   (withdrawal), A (attribute change) or Radv (re-advertisement after a withdrawal); clip at the
+ *   ceiling min(maxPenalty, R·2^(Tmax/H)). First announcements and identical re-announcements add
+ *   nothing.
  * - Suppressed when P ≥ S (a penalty landing exactly on S suppresses); reusable once P decays
  *   below R, at t + H·log2(P/R); the state is forgotten below R/2 (Cisco, FRR).
  * - Never for iBGP (the peer's AS is the router's own, from Peer Up's sent OPEN or the inventory),
@@ -18,22 +19,24 @@
  *   survives the session, but the peer's announced paths are forgotten, so withdrawals FRR flushes
  *   after the session returns for prefixes the new session never announced are no-ops.
  *
- * Reports: `dampening` critical "suppressed" (with the reuse time), warning "will be suppressed at
- * this rate" (the steady state P∞ = I/(1−2^(−Δ/H)) of the observed flap period Δ and increment
- * per cycle I reaches S), and clears when the path is reusable (at the exact reuse time) or the
- * danger passed (P below R).
+ * Reports: critical "suppressed" (with the reuse time), warning "will be suppressed at this rate"
+ * (the steady state P∞ of the observed flap period and increment per cycle reaches S), and clears
+ * when the path is reusable (at the exact reuse time) or the danger passed (P below R).
  */
 import type { RibView } from '@ribwatch/bmp-parser';
-import { DAMPENING_PROFILES, Inventory, dampeningCeiling } from '../../inventory/inventory.js';
-import type { DampeningParams, DampeningProfileName } from '../../inventory/inventory.js';
+import { DAMPENING_PROFILES, dampeningCeiling } from '../../inventory/dampening.js';
+import type { DampeningParams, DampeningProfileName } from '../../inventory/dampening.js';
+import { Inventory } from '../../inventory/inventory.js';
 import type { BusRecord, RouteRecord } from '../../records/types.js';
 import type { AlertSubject, Detector, Observation } from '../types.js';
-import { BoundedMap, RouterDirectory, ViewSelector, attributesFingerprint, eventMs, isLbMove, originAs, isSelfPeer, iso } from './common.js';
+import { RouterDirectory, ViewSelector, eventMs, isSelfPeer, iso } from './common.js';
 import type { CommonOptions } from './common.js';
-// Path keys live as long as their state: flat strings take a third of a rope's memory.
-import { flat } from '../../records/flat-string.js';
+import { cyclesToReach, decaysToAt, penaltyAt, reuseAt, steadyStatePenalty } from './dampening-model.js';
+import { LevelEmitter } from './levels.js';
+import { PathPresence, pathKey, pathKeyParts } from './path-presence.js';
+import type { PathChange, Presence, PresenceHandler } from './path-presence.js';
 
-export interface RfdOptions extends CommonOptions {
+export interface DampeningOptions extends CommonOptions {
   /** RIB views followed, in order of preference per peer. Default pre-policy, then post-policy Adj-RIB-In. */
   readonly views?: readonly RibView[];
   /** Profile for peers the inventory gives none; null: model only peers the inventory names. Default cisco. */
@@ -58,20 +61,15 @@ export interface RfdOptions extends CommonOptions {
   readonly countLbMoves?: boolean;
 }
 
+/** The dampening detector's levels: 1 heading for suppression, 2 suppressed. */
 const enum Level {
   None = 0,
   Warning = 1,
   Suppressed = 2,
 }
 
-/** What every tracked path costs: presence, valid only for the generation it was seen in. */
-interface Presence {
-  lastMs: number;
-  announced: boolean;
-  attr: number;
-  /** Origin AS of the announcement (−1: none), to tell an LB IP's move from churn. */
-  origin: number;
-  gen: number;
+/** What every tracked path costs: presence, and damping state once it has a penalty. */
+interface PathPresenceState extends Presence {
   /** Damping state, from the first penalty until forgotten (most paths never flap). */
   d: PathState | null;
 }
@@ -92,8 +90,15 @@ interface PathState {
   level: Level;
   lastEmitMs: number;
   params: DampeningParams | null;
-  profileSource: 'inventory' | 'default';
+  profileSource: ProfileSource;
   rib: RibView;
+}
+
+type ProfileSource = 'inventory' | 'default';
+
+interface PeerProfile {
+  readonly params: DampeningParams | null;
+  readonly source: ProfileSource;
 }
 
 /** What the model holds for one path, for tests and the API. */
@@ -105,40 +110,43 @@ export interface PenaltyView {
   readonly params: DampeningParams;
 }
 
-export class RfdDetector implements Detector {
+export class DampeningDetector implements Detector, PresenceHandler<PathPresenceState> {
+  /** Observation.detector and the metrics' `detector` label: kept as users' dashboards know it. */
   readonly name = 'rfd';
   private readonly dir: RouterDirectory;
   private readonly views: ViewSelector;
-  private readonly paths: BoundedMap<string, Presence>;
+  private readonly presence: PathPresence<PathPresenceState>;
   /** Keys with a penalty > 0 or an alert: the only ones tick() looks at. */
   private readonly live = new Set<string>();
   /** Clears owed for alerts whose state the cap evicted; emitted with the next onRecord/tick. */
   private readonly owed: Observation[] = [];
-  private readonly gens = new Map<string, number>();
-  private genCounter = 1;
-  private readonly profiles = new Map<string, { params: DampeningParams | null; source: 'inventory' | 'default' }>();
+  private readonly profiles = new Map<string, PeerProfile>();
+  /** The profile of the peer whose route record is being worked through. */
+  private current: PeerProfile = { params: null, source: 'default' };
   private readonly defaultParams: DampeningParams | null;
-  private readonly updateEveryMs: number;
+  private readonly emitter: LevelEmitter;
   private readonly peerDownPenalty: boolean;
   private readonly minCycles: number;
-  private readonly lbMovesQuiet: boolean;
   private readonly idleMs: number;
   private readonly clock: () => number;
 
-  constructor(inventory: Inventory = Inventory.empty(), opts: RfdOptions = {}) {
+  constructor(inventory: Inventory = Inventory.empty(), opts: DampeningOptions = {}) {
     this.dir = new RouterDirectory(inventory);
     this.views = new ViewSelector(opts.views ?? ['adj-in-pre', 'adj-in-post']);
-    this.paths = new BoundedMap<string, Presence>(opts.maxKeys ?? 2_000_000, (k, s) => {
-      this.live.delete(k);
-      // An alert must not hang open because its state was pushed out by the cap.
-      if (s.d && s.d.level !== Level.None && s.d.params) this.owed.push(this.clear(k, s.d, s.lastMs, 'decayed'));
+    this.presence = new PathPresence<PathPresenceState>(this.dir, this, {
+      maxKeys: opts.maxKeys ?? 2_000_000,
+      countLbMoves: opts.countLbMoves ?? false,
+      onEvict: (k, s) => {
+        this.live.delete(k);
+        // An alert must not hang open because its state was pushed out by the cap.
+        if (s.d && s.d.level !== Level.None && s.d.params) this.owed.push(this.clear(k, s.d, s.lastMs, 'decayed'));
+      },
     });
     const d = opts.defaultProfile === undefined ? 'cisco' : opts.defaultProfile;
     this.defaultParams = d === null ? null : typeof d === 'string' ? DAMPENING_PROFILES[d] : d;
-    this.updateEveryMs = opts.updateEveryMs ?? 60_000;
+    this.emitter = new LevelEmitter(opts.updateEveryMs ?? 60_000);
     this.peerDownPenalty = opts.peerDownPenalty ?? false;
     this.minCycles = Math.max(1, opts.minCycles ?? 2);
-    this.lbMovesQuiet = !(opts.countLbMoves ?? false);
     this.idleMs = opts.idleMs ?? Infinity;
     this.clock = opts.clock ?? Date.now;
   }
@@ -149,30 +157,14 @@ export class RfdDetector implements Detector {
   }
 
   stateSize(): number {
-    return this.paths.size;
+    return this.presence.paths.size;
   }
 
   get evicted(): number {
-    return this.paths.evicted;
+    return this.presence.paths.evicted;
   }
 
-  private gen(router: string, peer: string): number {
-    const k = `${router}|${peer}`;
-    let g = this.gens.get(k);
-    if (g === undefined) {
-      g = this.genCounter++;
-      this.gens.set(k, g);
-    }
-    return g;
-  }
-
-  /** A new BGP or BMP session: the peer's announced paths are no longer known. */
-  private newGeneration(router: string, peer?: string): void {
-    if (peer !== undefined) this.gens.set(`${router}|${peer}`, this.genCounter++);
-    else for (const k of this.gens.keys()) if (k.startsWith(`${router}|`)) this.gens.set(k, this.genCounter++);
-  }
-
-  private profile(router: string, peer: string): { params: DampeningParams | null; source: 'inventory' | 'default' } {
+  private profile(router: string, peer: string): PeerProfile {
     const k = `${router}|${peer}`;
     let v = this.profiles.get(k);
     if (!v) {
@@ -190,100 +182,79 @@ export class RfdDetector implements Detector {
   }
 
   private handle(r: BusRecord): Observation[] {
+    const out: Observation[] = [];
     switch (r.type) {
       case 'route':
-        return this.onRoute(r);
-      case 'peer_down': {
-        const out = this.peerDownPenalty && r.was_up && !isSelfPeer(r.peer) && !this.dir.isIbgp(r.router, r.peer) ? this.penalizePeer(r.router, r.peer.address, eventMs(r)) : [];
-        this.newGeneration(r.router, r.peer.address);
-        return out;
-      }
+        this.onRoute(r, out);
+        break;
+      case 'peer_down':
+        // Before the new generation: the paths the session had announced.
+        if (this.peerDownPenalty && r.was_up && !isSelfPeer(r.peer) && !this.dir.isIbgp(r.router, r.peer)) this.penalizePeer(r.router, r.peer.address, eventMs(r), out);
+        break;
       case 'peer_up':
-        this.newGeneration(r.router, r.peer.address);
         this.profiles.delete(`${r.router}|${r.peer.address}`);
-        return [];
+        break;
       case 'router_up':
       case 'router_down':
-        this.newGeneration(r.router);
         this.views.forgetRouter(r.router);
-        return [];
+        break;
       case 'router_init':
         for (const k of this.profiles.keys()) if (k.startsWith(`${r.router}|`)) this.profiles.delete(k);
-        return [];
+        break;
       case 'end_of_rib':
       case 'stats':
       case 'mirror':
-        return [];
+        break;
     }
-  }
-
-  private onRoute(r: RouteRecord): Observation[] {
-    if (isSelfPeer(r.peer)) return [];
-    if (!this.views.follow(r.router, r.peer.address, r.rib, r.announced.length > 0)) return [];
-    // RFC 2439: damping must never apply to iBGP.
-    if (this.dir.isIbgp(r.router, r.peer)) return [];
-    const prof = this.profile(r.router, r.peer.address);
-    if (!prof.params) return [];
-    const t = eventMs(r);
-    const gen = this.gen(r.router, r.peer.address);
-    const base = `${r.router}|${r.peer.address}|${r.peer.rd ?? ''}|${r.afi_safi}|`;
-    const out: Observation[] = [];
-    for (const w of r.withdrawn) {
-      const key = flat(`${base}${w.prefix}|${w.path_id ?? ''}`);
-      const s = this.paths.touch(key, t);
-      if (!s) continue; // never announced: a stale withdrawal, a no-op
-      s.lastMs = t;
-      // Not announced in this session (FRR flushes the old session's withdrawals after the new
-      // Peer Up): a no-op that leaves the state as it was.
-      if (s.gen !== gen || !s.announced) continue;
-      s.announced = false;
-      if (r.dump) continue;
-      this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.withdrawal, true, out);
-    }
-    if (r.announced.length > 0) {
-      const attr = attributesFingerprint(r.attributes);
-      const origin = originAs(r.attributes) ?? -1;
-      for (const a of r.announced) {
-        const key = flat(`${base}${a.prefix}|${a.path_id ?? ''}`);
-        const s = this.paths.touch(key, t);
-        if (!s) {
-          this.paths.set(key, { lastMs: t, announced: true, attr, gen, origin, d: null });
-          continue; // a first announcement adds nothing
-        }
-        s.lastMs = t;
-        const known = s.gen === gen;
-        const wasAnnounced = known && s.announced;
-        const changed = s.attr !== attr && !(this.lbMovesQuiet && isLbMove(this.dir.inventory, a.prefix, s.origin, origin));
-        s.announced = true;
-        s.attr = attr;
-        s.origin = origin;
-        s.gen = gen;
-        if (r.dump || !known) continue; // a (re-)dump: no churn, no penalty
-        if (!wasAnnounced) this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.readvertisement, false, out);
-        else if (changed) this.penalize(key, this.damp(s, t, prof.params, prof.source, r.rib), t, prof.params.attributeChange, true, out);
-      }
-    }
+    this.presence.onSessionRecord(r);
     return out;
   }
 
+  private onRoute(r: RouteRecord, out: Observation[]): void {
+    if (isSelfPeer(r.peer)) return;
+    if (!this.views.follow(r.router, r.peer.address, r.rib, r.announced.length > 0)) return;
+    // RFC 2439: damping must never apply to iBGP.
+    if (this.dir.isIbgp(r.router, r.peer)) return;
+    const prof = this.profile(r.router, r.peer.address);
+    if (!prof.params) return;
+    this.current = prof;
+    this.presence.route(r, out);
+  }
+
+  newPath(t: number, attr: number, gen: number, origin: number): PathPresenceState {
+    return { lastMs: t, announced: true, attr, gen, origin, d: null };
+  }
+
+  onChange(key: string, s: PathPresenceState, change: PathChange, r: RouteRecord, t: number, out: Observation[]): void {
+    const { params, source } = this.current;
+    if (!params) return;
+    const d = this.damp(s, t, params, source, r.rib);
+    switch (change) {
+      case 'withdrawal':
+        this.penalize(key, d, t, params.withdrawal, true, out);
+        break;
+      case 'readvertisement':
+        this.penalize(key, d, t, params.readvertisement, false, out);
+        break;
+      case 'attribute-change':
+        this.penalize(key, d, t, params.attributeChange, true, out);
+        break;
+    }
+  }
+
   /** Peer Down as a withdrawal of everything the session had announced (option peerDownPenalty). */
-  private penalizePeer(router: string, peer: string, t: number): Observation[] {
+  private penalizePeer(router: string, peer: string, t: number, out: Observation[]): void {
     const prof = this.profile(router, peer);
-    if (!prof.params) return [];
-    const gen = this.gen(router, peer);
-    const prefix = `${router}|${peer}|`;
-    const out: Observation[] = [];
-    for (const [key, s] of this.paths.entries()) {
-      if (!key.startsWith(prefix) || s.gen !== gen || !s.announced) continue;
+    if (!prof.params) return;
+    for (const [key, s] of this.presence.announcedOf(router, peer)) {
       s.announced = false;
       s.lastMs = t;
       this.penalize(key, this.damp(s, t, prof.params, prof.source, s.d?.rib ?? 'adj-in-pre'), t, prof.params.withdrawal, true, out);
     }
-    return out;
   }
 
   /** The path's damping state, created at its first penalty, with the peer's current profile. */
-  private damp(pres: Presence, t: number, params: DampeningParams, source: 'inventory' | 'default', rib: RibView): PathState {
+  private damp(pres: PathPresenceState, t: number, params: DampeningParams, source: ProfileSource, rib: RibView): PathState {
     const d = (pres.d ??= newState(t, params, source, rib));
     d.params = params;
     d.profileSource = source;
@@ -291,20 +262,26 @@ export class RfdDetector implements Detector {
     return d;
   }
 
+  /**
+   * A suppressed path whose penalty `p` (decayed to now) fell below R: reusable, reported at the
+   * exact reuse time. True when it was.
+   */
+  private reuseIfDue(key: string, s: PathState, params: DampeningParams, p: number, out: Observation[]): boolean {
+    if (!s.suppressed || p >= params.reuse) return false;
+    const at = reuseAt(s, params);
+    s.suppressed = false;
+    if (s.level !== Level.None) out.push(this.clear(key, s, at, 'reusable'));
+    s.level = Level.None;
+    return true;
+  }
+
   /** Decay to t, forget or reuse as due, add the increment, clip, check suppression, report. */
   private penalize(key: string, s: PathState, t: number, inc: number, cycleStart: boolean, out: Observation[]): void {
     const params = s.params;
     if (!params) return;
-    const hMs = params.halfLifeSeconds * 1000;
-    const dt = Math.max(0, t - s.tMs);
-    let p = s.p * 2 ** (-dt / hMs);
-    if (s.suppressed && p < params.reuse) {
-      // Reusable before this event: report it at the exact reuse time.
-      const reuseAt = s.tMs + hMs * Math.log2(s.p / params.reuse);
-      s.suppressed = false;
-      if (s.level !== Level.None) out.push(this.clear(key, s, reuseAt, 'reusable'));
-      s.level = Level.None;
-    }
+    let p = penaltyAt(s, params, t);
+    // Reusable before this event.
+    this.reuseIfDue(key, s, params, p, out);
     if (!s.suppressed && p < params.reuse / 2 && s.p > 0) {
       // Forgotten (R/2): history starts again from zero.
       p = 0;
@@ -346,8 +323,7 @@ export class RfdDetector implements Detector {
   private projection(s: PathState): number | null {
     const params = s.params;
     if (!params || s.cycles < this.minCycles) return null;
-    const q = 2 ** (-s.periodMs / (params.halfLifeSeconds * 1000));
-    return q >= 1 ? Infinity : s.inc / (1 - q);
+    return steadyStatePenalty(params, s.inc, s.periodMs);
   }
 
   private report(key: string, s: PathState, t: number, out: Observation[]): void {
@@ -364,31 +340,21 @@ export class RfdDetector implements Detector {
       s.level = Level.None;
       return;
     }
-    if (level !== s.level || t - s.lastEmitMs >= this.updateEveryMs) {
-      s.level = level;
-      s.lastEmitMs = t;
-      out.push(this.observation(key, s, t, true));
-    }
+    if (this.emitter.follow(s, level, t)) out.push(this.observation(key, s, t, true));
   }
 
   tick(nowMs: number = this.clock()): Observation[] {
     const out: Observation[] = this.owed.splice(0);
     for (const key of this.live) {
-      const pres = this.paths.get(key);
+      const pres = this.presence.paths.get(key);
       const s = pres?.d;
       if (!pres || !s?.params) {
         this.live.delete(key);
         continue;
       }
       const params = s.params;
-      const hMs = params.halfLifeSeconds * 1000;
-      const p = s.p * 2 ** (-Math.max(0, nowMs - s.tMs) / hMs);
-      if (s.suppressed && p < params.reuse) {
-        const reuseAt = s.tMs + hMs * Math.log2(s.p / params.reuse);
-        s.suppressed = false;
-        if (s.level !== Level.None) out.push(this.clear(key, s, reuseAt, 'reusable'));
-        s.level = Level.None;
-      } else if (s.level === Level.Warning && p < params.reuse) {
+      const p = penaltyAt(s, params, nowMs);
+      if (!this.reuseIfDue(key, s, params, p, out) && s.level === Level.Warning && p < params.reuse) {
         out.push(this.clear(key, s, nowMs, 'decayed'));
         s.level = Level.None;
       }
@@ -398,13 +364,13 @@ export class RfdDetector implements Detector {
         this.live.delete(key);
       }
     }
-    if (Number.isFinite(this.idleMs)) this.paths.evictIdle(nowMs - this.idleMs, (s) => s.d !== null && (s.d.level !== Level.None || s.d.p > 0));
+    if (Number.isFinite(this.idleMs)) this.presence.paths.evictIdle(nowMs - this.idleMs, (s) => s.d !== null && (s.d.level !== Level.None || s.d.p > 0));
     return out;
   }
 
   /** The model's state of one path at `atMs` (decayed), or undefined when it holds none. */
   inspect(router: string, peer: string, afiSafi: string, prefix: string, pathId: number | null = null, atMs?: number, rd: string | null = null): PenaltyView | undefined {
-    const pres = this.paths.get(`${router}|${peer}|${rd ?? ''}|${afiSafi}|${prefix}|${pathId ?? ''}`);
+    const pres = this.presence.paths.get(pathKey(router, peer, rd, afiSafi, prefix, pathId));
     if (!pres) return undefined;
     const s = pres.d;
     if (!s?.params) {
@@ -412,30 +378,26 @@ export class RfdDetector implements Detector {
       return params ? { penalty: 0, suppressed: false, flaps: 0, reuseAtMs: null, params } : undefined;
     }
     const params = s.params;
-    const hMs = params.halfLifeSeconds * 1000;
-    const at = atMs ?? s.tMs;
-    const penalty = s.p * 2 ** (-Math.max(0, at - s.tMs) / hMs);
+    const penalty = penaltyAt(s, params, atMs ?? s.tMs);
     const suppressed = s.suppressed && penalty >= params.reuse;
-    return { penalty, suppressed, flaps: s.flaps, reuseAtMs: s.suppressed ? s.tMs + hMs * Math.log2(s.p / params.reuse) : null, params };
+    return { penalty, suppressed, flaps: s.flaps, reuseAtMs: s.suppressed ? reuseAt(s, params) : null, params };
   }
 
-  private subject(key: string): { subject: AlertSubject; router: string; peer: string; afi: string; prefix: string } {
-    const [router = '', peer = '', , afi = '', prefix = '', pid = ''] = key.split('|');
-    const subject: AlertSubject = { router: this.dir.name(router), peer, afiSafi: afi, prefix, ...(pid === '' ? {} : { pathId: Number(pid) }) };
-    return { subject, router: this.dir.name(router), peer, afi, prefix };
+  private subject(key: string): { subject: AlertSubject; router: string; peer: string; prefix: string } {
+    const { router, peer, afiSafi, prefix, pathId } = pathKeyParts(key);
+    const name = this.dir.name(router);
+    const subject: AlertSubject = { router: name, peer, afiSafi, prefix, ...(pathId === undefined ? {} : { pathId }) };
+    return { subject, router: name, peer, prefix };
   }
 
   private facts(s: PathState, t: number): Record<string, string | number | boolean | null> {
     const params = s.params as DampeningParams;
-    const hMs = params.halfLifeSeconds * 1000;
     const proj = this.projection(s);
     let eta: string | null = null;
     if (!s.suppressed && proj !== null && proj >= params.suppress) {
       if (proj === Infinity) eta = iso(t);
       else {
-        const q = 2 ** (-s.periodMs / hMs);
-        // After n more cycles the peak is P∞ + (P − P∞)·q^n; the first n with a peak ≥ S.
-        const n = Math.max(1, Math.ceil(Math.log((proj - params.suppress) / (proj - s.p)) / Math.log(q)));
+        const n = cyclesToReach(params, s.p, proj, s.periodMs, params.suppress);
         // P∞ = S exactly: reached only in the limit.
         eta = Number.isFinite(n) ? iso(t + n * s.periodMs) : null;
       }
@@ -451,8 +413,8 @@ export class RfdDetector implements Detector {
       half_life_min: params.halfLifeSeconds / 60,
       ceiling: Math.round(dampeningCeiling(params)),
       suppressed_since: s.suppressed ? iso(s.suppressedAtMs) : null,
-      reuse_at: s.suppressed ? iso(s.tMs + hMs * Math.log2(s.p / params.reuse)) : null,
-      forget_at: s.p > params.reuse / 2 ? iso(s.tMs + hMs * Math.log2(s.p / (params.reuse / 2))) : null,
+      reuse_at: s.suppressed ? iso(reuseAt(s, params)) : null,
+      forget_at: s.p > params.reuse / 2 ? iso(decaysToAt(s, params, params.reuse / 2)) : null,
       flap_period_s: s.cycles > 0 ? Math.round(s.periodMs / 100) / 10 : null,
       increment_per_cycle: s.cycles > 0 ? s.inc : null,
       // The penalty never exceeds the ceiling: P∞ above it is shown as the ceiling (the ETA above uses P∞ itself,
@@ -506,7 +468,7 @@ export class RfdDetector implements Detector {
   }
 }
 
-function newState(t: number, params: DampeningParams, source: 'inventory' | 'default', rib: RibView): PathState {
+function newState(t: number, params: DampeningParams, source: ProfileSource, rib: RibView): PathState {
   return {
     p: 0,
     tMs: t,

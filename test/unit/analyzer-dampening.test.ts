@@ -1,5 +1,5 @@
 /**
- * analyzer/detectors/rfd: the exact RFC 2439 figure of merit against the continuous formula, and
+ * analyzer/detectors/dampening: the exact RFC 2439 figure of merit against the continuous formula, and
  * the suppress/reuse numbers docs/dampening.md §3 derives for each profile, including a penalty landing
  * exactly on the threshold, the ceiling, forget at R/2, the steady-state projection, iBGP, dumps
  * and stale withdrawals.
@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseInventory } from '../../inventory/inventory.js';
-import { RfdDetector } from '../../analyzer/detectors/rfd.js';
-import type { RfdOptions } from '../../analyzer/detectors/rfd.js';
+import { DampeningDetector } from '../../analyzer/detectors/dampening.js';
+import type { DampeningOptions } from '../../analyzer/detectors/dampening.js';
 import type { Observation } from '../../analyzer/types.js';
 import { NODE1, Rec, SELF, T0, attrs, feed } from './analyzer-records.js';
 import type { PeerSpec } from './analyzer-records.js';
@@ -18,11 +18,11 @@ const H = 900_000; // 15 min in ms
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} ≠ ${b} (±${eps})`);
 
 /** A detector with the peer already up and the prefix announced (as part of the dump). */
-function setup(profile: RfdOptions['defaultProfile'] = 'cisco', peer: PeerSpec = NODE1, opts: RfdOptions = {}) {
+function setup(profile: DampeningOptions['defaultProfile'] = 'cisco', peer: PeerSpec = NODE1, opts: DampeningOptions = {}) {
   const rec = new Rec();
-  const d = new RfdDetector(undefined, { defaultProfile: profile, ...opts });
+  const d = new DampeningDetector(undefined, { defaultProfile: profile, ...opts });
   const out: Observation[] = [];
-  const push = (r: Parameters<RfdDetector['onRecord']>[0]) => {
+  const push = (r: Parameters<DampeningDetector['onRecord']>[0]) => {
     out.push(...d.onRecord(r));
   };
   push(rec.routerUp());
@@ -304,7 +304,7 @@ void test('iBGP is never damped (router AS from Peer Up equals the peer AS)', ()
 void test('iBGP from the inventory router AS when Peer Up was missed', () => {
   const inv = parseInventory('routers:\n  - { name: leaf1, sysName: leaf1, role: leaf, asn: 65001 }\n');
   const rec = new Rec();
-  const d = new RfdDetector(inv);
+  const d = new DampeningDetector(inv);
   const peer: PeerSpec = { address: '127.0.10.9', asn: 65001 };
   feed(d, [rec.routerUp(), rec.routerInit('leaf1'), rec.announce(peer, P, { dump: true })]);
   for (let i = 0; i < 5; i++) feed(d, [rec.advance(1).withdraw(peer, P), rec.advance(1).announce(peer, P)]);
@@ -372,14 +372,14 @@ void test('profiles come from the inventory peer, else the router; `none` and a 
       - { address: 127.0.10.2, dampening: rfc7196 }
 `);
   const rec = new Rec();
-  const d = new RfdDetector(inv, { defaultProfile: null });
+  const d = new DampeningDetector(inv, { defaultProfile: null });
   const n3: PeerSpec = { address: '127.0.10.4', asn: 64512 };
   feed(d, [rec.routerUp(), rec.routerInit('leaf1'), rec.announce(NODE1, P, { dump: true }), rec.announce(n3, P, { dump: true })]);
   feed(d, [rec.advance(1).withdraw(NODE1, P), rec.withdraw(n3, P)]);
   assert.equal(d.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', P)?.params.profile, 'rfc7196');
   assert.equal(d.inspect('127.0.0.1', n3.address, 'ipv4-unicast', P)?.params.profile, 'juniper');
   // `dampening: none` on a peer: not modelled, whatever the default.
-  const off = new RfdDetector(parseInventory(`routers:
+  const off = new DampeningDetector(parseInventory(`routers:
   - name: leaf1
     sysName: leaf1
     role: leaf
@@ -389,14 +389,14 @@ void test('profiles come from the inventory peer, else the router; `none` and a 
   const rec3 = new Rec();
   feed(off, [rec3.routerUp(), rec3.routerInit('leaf1'), rec3.announce(NODE1, P, { dump: true }), rec3.advance(1).withdraw(NODE1, P)]);
   assert.equal(off.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', P), undefined);
-  const bare = new RfdDetector(undefined, { defaultProfile: null });
+  const bare = new DampeningDetector(undefined, { defaultProfile: null });
   feed(bare, [rec.announce(NODE1, P, { dump: true }), rec.advance(1).withdraw(NODE1, P)]);
   assert.equal(bare.inspect('127.0.0.1', NODE1.address, 'ipv4-unicast', P), undefined);
 });
 
 void test('state is bounded: the LRU cap evicts the oldest paths', () => {
   const rec = new Rec();
-  const d = new RfdDetector(undefined, { maxKeys: 100 });
+  const d = new DampeningDetector(undefined, { maxKeys: 100 });
   for (let i = 0; i < 300; i++) d.onRecord(rec.announce(NODE1, `10.1.${i}.0/24`, { dump: true }));
   assert.equal(d.stateSize(), 100);
   assert.equal(d.evicted, 200);
