@@ -94,3 +94,66 @@ export function matches(m: Matchers, kind: AlertKind, subject: AlertSubject): bo
   }
   return any;
 }
+
+/**
+ * The silences (ids, sorted) that mute an alert at `now`: those in force that match every active
+ * observer (or, with none active, every observer); with no observer kept, those matching the
+ * alert's own subject. Empty when any observer in question matches none.
+ */
+export function silencedBy(silences: readonly Silence[], kind: AlertKind, subject: AlertSubject, observers: readonly { readonly active: boolean; readonly subject: AlertSubject }[], now: number): string[] {
+  const live = silences.filter((s) => silenceActive(s, now));
+  if (live.length === 0) return [];
+  let candidates = observers.filter((ob) => ob.active);
+  if (candidates.length === 0) candidates = [...observers];
+  const ids = new Set<string>();
+  if (candidates.length === 0) {
+    for (const s of live) if (matches(s.matchers, kind, subject)) ids.add(s.id);
+    return [...ids].sort();
+  }
+  for (const ob of candidates) {
+    const hit = live.filter((s) => matches(s.matchers, kind, ob.subject));
+    if (hit.length === 0) return [];
+    for (const s of hit) ids.add(s.id);
+  }
+  return [...ids].sort();
+}
+
+/**
+ * The silences in force: from configuration (fixed) and the API (stored, versioned). Expired ones
+ * are dropped on prune().
+ */
+export class SilenceBook {
+  private list: Silence[] = [];
+  private seq = 0;
+
+  get all(): readonly Silence[] {
+    return this.list;
+  }
+
+  has(id: string): boolean {
+    return this.list.some((s) => s.id === id);
+  }
+
+  add(s: Silence): void {
+    this.list.push(s);
+  }
+
+  /** An API silence by id (config silences cannot be ended through the API). */
+  api(id: string): Silence | undefined {
+    return this.list.find((s) => s.id === id && s.source === 'api');
+  }
+
+  remove(id: string): void {
+    this.list = this.list.filter((s) => s.id !== id);
+  }
+
+  prune(now: number): void {
+    this.list = this.list.filter((s) => s.endsAt > now);
+  }
+
+  /** A row version for the store: ms·1000 plus a sequence, so two saves in one ms still order. */
+  version(now: number): number {
+    this.seq = (this.seq + 1) % 1000;
+    return now * 1000 + this.seq;
+  }
+}

@@ -86,19 +86,8 @@ export function parseChTime(s: string): number {
 const chTimeOrNull = (ms: number | null): string | null => (ms === null ? null : chTime(ms));
 const parseOrNull = (s: string | null | undefined): number | null => (s === null || s === undefined || s === '' ? null : parseChTime(s));
 
-interface ObserverJson {
-  key: string;
-  subject: AlertSubject;
-  severity: Severity;
-  active: boolean;
-  firstAt: number;
-  lastAt: number;
-  lastActiveAt: number;
-  inactiveSince: number | null;
-  count: number;
-  facts: Record<string, FactValue>;
-  summary?: string;
-}
+/** An observer as the `observers` column holds it: the in-memory Observer, as JSON. */
+type ObserverJson = Observer;
 
 function subjectMap(s: AlertSubject): Record<string, string> {
   const out: Record<string, string> = {};
