@@ -1,5 +1,5 @@
 /**
- * The alert: what the lifecycle (manager.ts) keeps per (kind, group subject), what it persists
+ * The alert: what the lifecycle (alerts/lifecycle.ts, held by alerts/manager.ts) keeps per (kind, group subject), what it persists
  * (store.ts) and what the notifiers render (../notify/). Observations come from the detectors
  * (../types.ts); several observations whose subjects differ only in "observer" keys (the router
  * and peer that saw a leak) are one alert with several observers (grouping.ts).

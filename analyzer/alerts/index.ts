@@ -1,5 +1,7 @@
-/** The alert lifecycle: see manager.ts (states and knobs), grouping.ts, silences.ts, store.ts, options.ts. */
+/** Alerting: manager.ts composes lifecycle.ts (states and rules), dispatch.ts, silences.ts, persistence.ts + store.ts, metrics.ts; options.ts maps the configuration. */
 export { AlertManager, decide, fingerprint } from './manager.js';
+export { step } from './lifecycle.js';
+export type { LifecycleAction, LifecycleContext, LifecycleEvent, LifecycleResult } from './lifecycle.js';
 export type { AlertManagerOptions } from './manager.js';
 export { GROUP_BY, groupKey, groupSubject, subjectLine } from '../grouping.js';
 export { DEFAULT_ALERTS_OPTIONS, SECRET_ENV, alertsConfigSchema, optionsFromConfig } from './options.js';
