@@ -272,7 +272,7 @@ export class ViewSelector {
 export type DownClass = 'administrative' | 'failure' | 'local-unknown' | 'max-prefix';
 
 /**
- * Peer Down, classified for flap analytics (bmp-notes.md §5):
+ * Peer Down, classified for flap analytics (docs/router-quirks.md §2 has what FRR sends when):
  * - administrative: NOTIFICATION Cease/Administrative Shutdown (6/2), Peer De-configured (6/3),
  *   Administrative Reset (6/4); reason 5 (peer de-configured);
  * - max-prefix: Cease/Maximum Number of Prefixes Reached (6/1), named on its own;
