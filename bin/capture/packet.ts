@@ -4,6 +4,7 @@
  * headers skipped); TCP (RFC 9293). Anything else (UDP, ARP, fragments) is reported as skipped
  * with a reason, never thrown.
  */
+import { formatIPv4, formatIPv6 } from '@ribwatch/bmp-parser';
 import { LinkType } from './types.js';
 
 export interface TcpSegment {
@@ -31,34 +32,6 @@ const IPPROTO_TCP = 6;
 
 function skip(reason: string): PacketDecode {
   return { kind: 'skip', reason };
-}
-
-export function formatIpv4(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
-
-/** RFC 5952 text: lower case, longest run of two or more zero groups as "::". */
-export function formatIpv6(b: Uint8Array, off: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(((b[off + 2 * i] ?? 0) << 8) | (b[off + 2 * i + 1] ?? 0));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number[]): string => g.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
 }
 
 export function decodePacket(linkType: number, frame: Uint8Array): PacketDecode {
@@ -137,7 +110,7 @@ function decodeIpv4(p: Uint8Array): PacketDecode {
   if ((fragField & 0x2000) !== 0 || (fragField & 0x1fff) !== 0) return skip('IPv4 fragment (reassembly not supported)');
   const proto = p[9] ?? 0;
   if (proto !== IPPROTO_TCP) return skip(`IP protocol ${proto} is not TCP`);
-  return decodeTcp(formatIpv4(p, 12), formatIpv4(p, 16), p.subarray(ihl, total));
+  return decodeTcp(formatIPv4(p, 12), formatIPv4(p, 16), p.subarray(ihl, total));
 }
 
 /** Extension headers that share the generic (next header, length in 8-octet units) layout. */
@@ -151,7 +124,7 @@ function decodeIpv6(p: Uint8Array): PacketDecode {
   let next = p[6] ?? 0;
   let off = 40;
   for (let hops = 0; hops < 16; hops++) {
-    if (next === IPPROTO_TCP) return decodeTcp(formatIpv6(p, 8), formatIpv6(p, 24), p.subarray(off, end));
+    if (next === IPPROTO_TCP) return decodeTcp(formatIPv6(p, 8), formatIPv6(p, 24), p.subarray(off, end));
     if (off + 8 > end) return skip('short IPv6 extension header');
     if (IPV6_EXT.has(next)) {
       const len = ((p[off + 1] ?? 0) + 1) * 8;

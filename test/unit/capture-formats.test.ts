@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkType, decodePacket, formatIpv6, readBmpInput, readPcap, readPcapng } from '../../bin/capture/index.js';
+import { formatIPv6 } from '@ribwatch/bmp-parser';
+import { LinkType, decodePacket, readBmpInput, readPcap, readPcapng } from '../../bin/capture/index.js';
 import { bmpInitiation, bmpMessage, concat, ethernet, ipv4Tcp, ipv6Tcp, linuxSll, linuxSll2, nullLoopback, pcapFile, pcapngFile } from './capture-synth.js';
 
 const BMP = concat([bmpInitiation('spine1'), bmpMessage(0, 60, 0x11)]);
@@ -91,8 +92,8 @@ void test('pcapng Simple Packet Blocks belong to interface 0', () => {
 
 void test('IPv6 addresses are written in RFC 5952 form', () => {
   const b = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
-  assert.equal(formatIpv6(b('20010db8000000000000000000000001'), 0), '2001:db8::1');
-  assert.equal(formatIpv6(b('00000000000000000000000000000000'), 0), '::');
-  assert.equal(formatIpv6(b('20010db8000100000001000000000001'), 0), '2001:db8:1:0:1::1');
-  assert.equal(formatIpv6(b('fe800000000000000000000000000000'), 0), 'fe80::');
+  assert.equal(formatIPv6(b('20010db8000000000000000000000001'), 0), '2001:db8::1');
+  assert.equal(formatIPv6(b('00000000000000000000000000000000'), 0), '::');
+  assert.equal(formatIPv6(b('20010db8000100000001000000000001'), 0), '2001:db8:1:0:1::1');
+  assert.equal(formatIPv6(b('fe800000000000000000000000000000'), 0), 'fe80::');
 });
