@@ -1,54 +1,92 @@
 /**
  * Kubernetes: per node and per Service, the announcements the cluster asks for against what each
- * leaf sees, mismatches first. Drawn from /api/v1/kubernetes/{nodes,services} when a cluster
- * source is configured; without one the page says how to add it.
+ * router sees, mismatches first (/api/v1/kubernetes/{clusters,nodes,services}). Without a cluster
+ * source the page says how to add one.
  */
-import { ApiFailure, getAll } from '../api.js';
-import { badge, fill, h, prefixLink } from '../dom.js';
+import { get, getAll } from '../api.js';
+import { badge, fill, h, prefixLink, timeCell } from '../dom.js';
 import type { Page } from '../page.js';
 
-type Item = Record<string, unknown>;
+interface Cluster {
+  name: string;
+  source: string;
+  stale: boolean;
+  synced: boolean;
+  updated_at: string | null;
+  nodes: number;
+  services: number;
+  problems?: string[];
+}
+
+interface KubeNode {
+  cluster: string;
+  name: string;
+  addresses: string[];
+  asn: number | null;
+  routers: string[];
+  expected: { prefix: string; kind: string; service: string | null; seen_at: string[] }[];
+  unexpected: { prefix: string; routers: string[] }[];
+  verdict: string;
+}
+
+interface KubeService {
+  cluster: string;
+  namespace: string;
+  name: string;
+  type?: string;
+  external_traffic_policy?: string;
+  addresses: { prefix: string; kind: string }[];
+  expected_announcers: string[];
+  seen: { router: string; prefix: string; announcers: string[] }[];
+  verdict: string;
+}
+
+const OK = new Set(['ok', 'no-bgp']);
 
 let out: HTMLElement;
 
-function text(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return v.map(text).join(', ');
-  return Object.entries(v as Record<string, unknown>)
-    .map(([k, x]) => `${k}: ${text(x)}`)
-    .join('; ');
+function byVerdict<T extends { verdict: string }>(items: T[], key: (x: T) => string): T[] {
+  return [...items].sort((a, b) => Number(OK.has(a.verdict)) - Number(OK.has(b.verdict)) || key(a).localeCompare(key(b)));
 }
 
-function isMismatch(i: Item): boolean {
-  const v = i['verdict'];
-  return typeof v === 'string' && v !== 'ok' && v !== 'match';
-}
-
-function name(i: Item): string {
-  const ns = i['namespace'];
-  const n = i['name'] ?? i['node'] ?? i['service'];
-  return `${typeof ns === 'string' && ns ? `${ns}/` : ''}${text(n)}`;
-}
-
-function section(title: string, items: Item[]): HTMLElement {
-  const sorted = [...items].sort((a, b) => Number(isMismatch(b)) - Number(isMismatch(a)) || name(a).localeCompare(name(b)));
-  const rows = sorted.map((i) =>
+function nodesTable(nodes: KubeNode[]): HTMLElement {
+  const rows = byVerdict(nodes, (n) => `${n.cluster}/${n.name}`).map((n) =>
     h(
       'tr',
-      { class: isMismatch(i) ? 'mismatch' : '' },
-      h('td', {}, name(i), i['cluster'] ? h('div', { class: 'sub' }, text(i['cluster'])) : null),
-      h('td', {}, badge(text(i['verdict']) || 'unknown')),
-      h('td', {}, (Array.isArray(i['prefixes']) ? (i['prefixes'] as unknown[]) : []).map((p) => h('div', {}, prefixLink(text(p))))),
-      h('td', { class: 'mono' }, text(i['expected'] ?? i['expected_announcers'])),
-      h('td', { class: 'mono' }, text(i['seen'] ?? i['seen_at'])),
+      { class: OK.has(n.verdict) ? '' : 'mismatch' },
+      h('td', {}, n.name, h('div', { class: 'sub' }, `${n.cluster}${n.asn === null ? '' : ` · AS ${n.asn}`}`), h('div', { class: 'sub mono' }, n.addresses.join(' '))),
+      h('td', {}, badge(n.verdict)),
+      h(
+        'td',
+        {},
+        n.expected.map((e) => h('div', {}, prefixLink(e.prefix), ` ${e.kind}${e.service ? ` (${e.service})` : ''} `, e.seen_at.length ? h('span', { class: 'sub' }, `seen at ${e.seen_at.join(', ')}`) : badge('missing'))),
+      ),
+      h('td', {}, n.unexpected.map((u) => h('div', {}, prefixLink(u.prefix), h('span', { class: 'sub' }, ` at ${u.routers.join(', ')}`)))),
     ),
   );
   return h(
-    'section',
-    { 'aria-label': title },
-    h('h2', {}, `${title} (${items.length}, ${items.filter(isMismatch).length} mismatched)`),
-    h('div', { class: 'table-wrap' }, h('table', {}, h('caption', {}, `${title}: expected against seen, mismatches first`), h('thead', {}, h('tr', {}, ['Object', 'Verdict', 'Prefixes', 'Expected', 'Seen'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))),
+    'div',
+    { class: 'table-wrap' },
+    h('table', {}, h('caption', {}, 'Nodes: what each should announce and where it is seen, mismatches first'), h('thead', {}, h('tr', {}, ['Node', 'Verdict', 'Expected (seen at)', 'Unexpected'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)),
+  );
+}
+
+function servicesTable(services: KubeService[]): HTMLElement {
+  const rows = byVerdict(services, (s) => `${s.cluster}/${s.namespace}/${s.name}`).map((s) =>
+    h(
+      'tr',
+      { class: OK.has(s.verdict) ? '' : 'mismatch' },
+      h('td', {}, `${s.namespace}/${s.name}`, h('div', { class: 'sub' }, [s.cluster, s.type, s.external_traffic_policy ? `externalTrafficPolicy ${s.external_traffic_policy}` : ''].filter((x) => x).join(' · '))),
+      h('td', {}, badge(s.verdict)),
+      h('td', {}, s.addresses.map((a) => h('div', {}, prefixLink(a.prefix), ` ${a.kind}`))),
+      h('td', {}, s.expected_announcers.join(', ')),
+      h('td', {}, s.seen.map((x) => h('div', {}, `${x.router}: `, h('span', { class: 'mono' }, x.prefix), ` from ${x.announcers.join(', ')}`))),
+    ),
+  );
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h('table', {}, h('caption', {}, 'Services: expected announcers against those seen at each router, mismatches first'), h('thead', {}, h('tr', {}, ['Service', 'Verdict', 'Addresses', 'Expected announcers', 'Seen'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)),
   );
 }
 
@@ -60,18 +98,22 @@ export const kubernetesPage: Page = {
     fill(root, h('h1', {}, 'Kubernetes'), out);
   },
   async refresh(ctx) {
-    let nodes: Item[];
-    let services: Item[];
-    try {
-      [nodes, services] = await Promise.all([getAll<Item>('/kubernetes/nodes?limit=1000', 'nodes'), getAll<Item>('/kubernetes/services?limit=1000', 'services')]);
-    } catch (err) {
-      if (err instanceof ApiFailure && (err.status === 404 || err.status === 503)) {
-        if (ctx.isCurrent()) fill(out, h('p', { class: 'empty' }, 'No cluster source is configured: start ribwatch with --kubeconfig FILE or --kube-objects FILE (kubernetes.clusters, kubernetes.objectFiles) to compare what the cluster asks for with what the routers see.'));
-        return;
-      }
-      throw err;
+    const { clusters } = await get<{ clusters: Cluster[] }>('/kubernetes/clusters');
+    if (clusters.length === 0) {
+      if (ctx.isCurrent()) fill(out, h('p', { class: 'empty' }, 'No cluster source is configured: start ribwatch with --kubeconfig FILE or --kube-objects FILE (kubernetes.clusters, kubernetes.objectFiles) to compare what the cluster asks for with what the routers see.'));
+      return;
     }
+    const [nodes, services] = await Promise.all([getAll<KubeNode>('/kubernetes/nodes?limit=1000', 'nodes'), getAll<KubeService>('/kubernetes/services?limit=1000', 'services')]);
     if (!ctx.isCurrent()) return;
-    fill(out, section('Nodes', nodes), section('Services', services));
+    fill(
+      out,
+      h(
+        'ul',
+        { class: 'clusters' },
+        clusters.map((c) => h('li', {}, h('b', {}, c.name), ` (${c.source}) ${c.nodes} nodes, ${c.services} services `, c.stale ? badge('stale') : null, c.synced ? null : badge('syncing'), c.updated_at ? h('span', { class: 'sub' }, 'updated ', timeCell(c.updated_at)) : null, (c.problems ?? []).map((p) => h('div', { class: 'error' }, p)))),
+      ),
+      h('section', { 'aria-label': 'nodes' }, h('h2', {}, `Nodes (${nodes.length}, ${nodes.filter((n) => !OK.has(n.verdict)).length} mismatched)`), nodesTable(nodes)),
+      h('section', { 'aria-label': 'services' }, h('h2', {}, `Services (${services.length}, ${services.filter((s) => !OK.has(s.verdict)).length} mismatched)`), servicesTable(services)),
+    );
   },
 };
