@@ -13,7 +13,7 @@ export { BmpCollector, collectorOptions } from './collector.js';
 export type { CollectorOptions } from './collector.js';
 export { CollectorMetrics } from './metrics.js';
 
-export type CollectorDeps = Pick<CollectorOptions, 'sink' | 'raw' | 'log' | 'metrics' | 'clock'>;
+export type CollectorDeps = Pick<CollectorOptions, 'sink' | 'raw' | 'log' | 'metrics' | 'clock' | 'knownRouters'>;
 
 export interface RunningCollector extends RunningRole {
   readonly collector: BmpCollector;

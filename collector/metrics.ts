@@ -21,6 +21,7 @@ export class CollectorMetrics {
   readonly sessionsTotal: Counter<'result'>;
   readonly records: Counter<'type'>;
   readonly sinkPaused: Counter;
+  readonly openingErrors: Counter<'kind'>;
   /** Children of `messages` by BMP type index (bmpMessageTypeIndex). */
   readonly messagesByType: readonly Child[];
   private readonly recordChildren = new Map<string, Child>();
@@ -39,6 +40,12 @@ export class CollectorMetrics {
     this.sessionsTotal = new Counter({ name: 'ribwatch_bmp_sessions_total', help: 'BMP connections, accepted or refused (allowlist, maxSessions).', labelNames: ['result'], registers });
     this.records = new Counter({ name: 'ribwatch_records_total', help: 'Records published, by record type.', labelNames: ['type'], registers });
     this.sinkPaused = new Counter({ name: 'ribwatch_sink_paused_total', help: 'Times a router socket was paused because the record sink was full.', registers });
+    this.openingErrors = new Counter({
+      name: 'ribwatch_bmp_proxy_errors_total',
+      help: 'Connections closed before their session started: proxy-malformed, proxy-spoofed (a header from outside collector.proxyFrom), proxy-missing, opening-timeout.',
+      labelNames: ['kind'],
+      registers,
+    });
     this.messagesByType = BMP_MESSAGE_TYPE_LABELS.map((t) => this.messages.labels(t));
     // Zero series exist from the start, so rate() works before the first event.
     this.sessionsTotal.labels('accepted').inc(0);

@@ -35,11 +35,17 @@ export interface SessionDeps {
   readonly maxMessageBytes: number;
   readonly dumpQuietMs: number;
   readonly onClosed: (s: RouterSession) => void;
+  /** The router key when it is not the socket's address (PROXY protocol, sysName keying: collector/router-identity.ts). */
+  readonly router?: string;
+  /** The router's TCP port when a PROXY header named it. */
+  readonly remotePort?: number;
+  /** Told the Initiation's sysName (null: none), so a shared address learns who holds it. */
+  readonly onInitiation?: (sysName: string | null) => void;
 }
 
 export class RouterSession {
   readonly id: string = randomUUID();
-  /** The router: its connection's source address. */
+  /** The router: its connection's source address, or the key deps.router gave it. */
   readonly router: string;
   readonly ctx: RecordContext;
   private log: Logger;
@@ -61,7 +67,7 @@ export class RouterSession {
     private readonly socket: Socket,
     private readonly deps: SessionDeps,
   ) {
-    this.router = canonicalAddress(socket.remoteAddress ?? 'unknown');
+    this.router = deps.router ?? canonicalAddress(socket.remoteAddress ?? 'unknown');
     this.framer = new BmpFramer({ maxMessageLength: deps.maxMessageBytes });
     this.ctx = new RecordContext(this.router, this.id, deps.clock(), deps.dumpQuietMs);
     this.ctx.onProblem = this.problem;
@@ -72,9 +78,10 @@ export class RouterSession {
   start(): void {
     const now = this.deps.clock();
     const local = formatHostPort({ host: canonicalAddress(this.socket.localAddress ?? ''), port: this.socket.localPort ?? 0 });
-    if (!this.emit([routerUpRecord(this.ctx, arrivalTime(now), this.socket.remotePort ?? 0, local)])) this.pauseUntil([this.deps.sink.drained()]);
+    const remotePort = this.deps.remotePort ?? this.socket.remotePort ?? 0;
+    if (!this.emit([routerUpRecord(this.ctx, arrivalTime(now), remotePort, local)])) this.pauseUntil([this.deps.sink.drained()]);
     this.deps.metrics.sessions.inc();
-    this.log.info({ remote_port: this.socket.remotePort }, 'BMP session up');
+    this.log.info({ remote_port: remotePort }, 'BMP session up');
     this.socket.on('data', this.onData);
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
@@ -152,10 +159,7 @@ export class RouterSession {
           this.logPeer(m, out[out.length - 1]);
           break;
         case BmpMessageType.Initiation:
-          if (m.sysName !== undefined) {
-            this.log = routerLogger(this.deps.log, this.router, m.sysName).child({ session: this.id });
-            this.log.info({ sys_descr: m.sysDescr }, 'BMP Initiation');
-          }
+          this.initiation(m.sysName, m.sysDescr);
           break;
         case BmpMessageType.RouteMonitoring:
         case BmpMessageType.StatisticsReport:
@@ -173,6 +177,13 @@ export class RouterSession {
     if (waits.length > 0) this.pauseUntil(waits);
     if (error !== undefined) this.desync(error);
   };
+
+  private initiation(sysName: string | undefined, sysDescr: string | undefined): void {
+    this.deps.onInitiation?.(sysName ?? null);
+    if (sysName === undefined) return;
+    this.log = routerLogger(this.deps.log, this.router, sysName).child({ session: this.id });
+    this.log.info({ sys_descr: sysDescr }, 'BMP Initiation');
+  }
 
   private readonly onError = (err: Error): void => {
     // 'close' follows; the error only names the cause.

@@ -112,6 +112,16 @@ export const configSchema = {
       [parseCidr('127.0.0.0/8'), parseCidr('::1/128')].filter((c): c is Cidr => typeof c !== 'string'),
       'Source networks routers may connect from; anyone else is refused and logged. ["0.0.0.0/0", "::/0"] allows all.',
     ),
+    proxyProtocol: key(
+      oneOf(['off', 'optional', 'required'] as const),
+      'off',
+      'PROXY protocol (v1 or v2) from load balancers in collector.proxyFrom: off; optional (a header is read when one comes); required (connections from proxyFrom must send one). collector.allow then applies to the router address the header carries.',
+    ),
+    proxyFrom: key(
+      cidrList,
+      [parseCidr('127.0.0.0/8'), parseCidr('::1/128')].filter((c): c is Cidr => typeof c !== 'string'),
+      'Source networks of the load balancers allowed to send a PROXY header; a header from anywhere else closes that connection (logged, counted).',
+    ),
     dumpQuietSeconds: key(
       integer(1, 86_400, 'a positive integer'),
       10,

@@ -16,12 +16,13 @@ export class RefusalLog {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  refused(remote: string, port: number, reason: string): void {
+  /** `fields` adds to the line (e.g. the kind of a bad PROXY header). */
+  refused(remote: string, port: number, reason: string, fields: Readonly<Record<string, string>> = {}): void {
     const now = this.clock();
     const last = this.last.get(remote);
     if (last !== undefined && now - last < INTERVAL_MS) return;
     if (this.last.size >= MAX_SOURCES) this.last.clear();
     this.last.set(remote, now);
-    this.log.warn({ remote, remote_port: port, reason }, this.message);
+    this.log.warn({ remote, remote_port: port, reason, ...fields }, this.message);
   }
 }

@@ -6,7 +6,7 @@
  * a well-formed session. Socket backpressure is honoured (write() false → wait for 'drain'), and
  * --rate paces by messages per second.
  */
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -57,9 +57,9 @@ export function streamMessages(s: BmpStream): Uint8Array[] {
   return out;
 }
 
-function openSocket(host: string, port: number): Promise<Socket> {
+function openSocket(host: string, port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = connect({ host, port });
+    const sock = connect({ host, port, ...(localAddress !== undefined ? { localAddress } : {}) });
     const onError = (err: Error): void => reject(err);
     sock.once('error', onError);
     sock.once('connect', () => {
@@ -109,6 +109,8 @@ export interface ReplayOptions {
   readonly port: number;
   /** Messages per second; undefined = as fast as the socket takes them. */
   readonly rate?: number;
+  /** Local address to connect from (a router's own address: e.g. two routers behind one load balancer). */
+  readonly from?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -118,7 +120,7 @@ export async function replayStreams(streams: readonly BmpStream[], o: ReplayOpti
   let bytes = 0;
   for (const s of streams) {
     const msgs = streamMessages(s);
-    const sock = await openSocket(o.host, o.port);
+    const sock = await openSocket(o.host, o.port, o.from);
     sock.on('data', () => undefined); // a collector sends nothing, but never let its bytes pile up
     const start = performance.now();
     let sent = 0;
@@ -161,7 +163,7 @@ export async function replayStreams(streams: readonly BmpStream[], o: ReplayOpti
   return { messages, bytes };
 }
 
-const USAGE = `usage: ribwatch replay FILE --to HOST:PORT [--rate MSGS_PER_S] [--port N] [--router ADDR]
+const USAGE = `usage: ribwatch replay FILE --to HOST:PORT [--rate MSGS_PER_S] [--port N] [--router ADDR] [--from ADDR]
 
 Act as a router: send the BMP messages in FILE (raw BMP, optionally gzipped, or a pcap/pcapng
 capture) to a BMP collector over TCP. Each BMP stream of a capture (one router's session) is sent
@@ -172,12 +174,13 @@ options:
   --rate N           at most N messages per second (default: as fast as the socket accepts)
   --port N           treat TCP traffic to or from port N in the capture as BMP
   --router ADDR      name for a raw file's router in the progress lines
+  --from ADDR        connect from this local address (e.g. 127.0.0.2: a second router on one host)
   -h, --help         this text`;
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { to: { type: 'string' }, rate: { type: 'string' }, port: { type: 'string' }, router: { type: 'string' } } });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { to: { type: 'string' }, rate: { type: 'string' }, port: { type: 'string' }, router: { type: 'string' }, from: { type: 'string' } } });
   } catch (err) {
     return usageError(io, 'replay', err instanceof Error ? err.message : String(err));
   }
@@ -197,6 +200,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) return usageError(io, 'replay', `--port must be a TCP port (1-65535), not '${values.port}'`);
   }
+  if (values.from !== undefined && isIP(values.from) === 0) return usageError(io, 'replay', `--from must be an IP address, not '${values.from}'`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -211,7 +215,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 1;
   }
   try {
-    const total = await replayStreams(r.value.streams, { ...to, ...(rate === undefined ? {} : { rate }), log: (l) => io.stderr.write(`ribwatch replay: ${l}\n`) });
+    const total = await replayStreams(r.value.streams, { ...to, ...(rate === undefined ? {} : { rate }), ...(values.from === undefined ? {} : { from: values.from }), log: (l) => io.stderr.write(`ribwatch replay: ${l}\n`) });
     io.stderr.write(`ribwatch replay: done: ${r.value.streams.length} streams, ${total.messages} messages, ${total.bytes} bytes\n`);
     return 0;
   } catch (err) {

@@ -239,7 +239,9 @@ export const command: Command = {
         drained = bus.retainedBytes === 0;
       });
       const producer = bus.producer({ onError: (err, context) => log.error({ err: err.message, context }, 'bus producer error') });
-      const collector = started.add('collector', await collectorRole.start({ sink: producer, log, metrics: new collectorRole.CollectorMetrics(registry) }, config.collector));
+      // The inventory's (address, sysName) pairs keep a shared address with the same router across restarts.
+      const knownRouters = analyzer.inventory().routers.flatMap((r) => (r.address !== null && r.sysName !== null ? [{ address: r.address, sysName: r.sysName }] : []));
+      const collector = started.add('collector', await collectorRole.start({ sink: producer, log, metrics: new collectorRole.CollectorMetrics(registry), knownRouters }, config.collector));
       const bound = collector.address;
       // The BGP speaker (bgp.listen, or active neighbors) publishes on the same bus.
       const bgp = bgpEnabled(config.bgp) ? started.add('bgp', await startBgp({ sink: producer, log, registry }, config.bgp)) : undefined;
