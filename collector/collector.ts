@@ -162,7 +162,7 @@ export class BmpCollector {
     let owner: PendingOwner | undefined;
     const keyed = o.sysName === undefined ? Promise.resolve((owner = this.identities.claimFirst(address)).key) : this.identities.resolve(address, o.sysName);
     void keyed.then((router) => {
-      if (this.stopping || socket.destroyed) {
+      if (this.stopping || (socket.destroyed && o.closed !== true)) {
         owner?.closed();
         socket.destroy();
         return;
@@ -190,9 +190,10 @@ export class BmpCollector {
         },
       });
       this.sessions.add(session);
-      if (o.rest.length > 0) socket.unshift(o.rest);
+      if (o.rest.length > 0 && o.closed !== true) socket.unshift(o.rest);
       session.start();
-      if (!session.paused && socket.isPaused()) socket.resume();
+      if (o.closed === true) session.close('connection closed');
+      else if (!session.paused && socket.isPaused()) socket.resume();
     });
   }
 }

@@ -38,6 +38,8 @@ export type Opening =
       readonly sysName: string | null | undefined;
       /** Bytes read past the header, for the session to read first. */
       readonly rest: Buffer;
+      /** The router closed before its first message was whole: a session that ends at once. */
+      readonly closed?: boolean;
     }
   | { readonly ok: false; readonly failure: OpeningFailure; readonly reason: string; readonly remote: ProxyEndpoint }
   /** The connection ended before its opening was whole (nothing to collect). */
@@ -65,7 +67,7 @@ export function readOpening(socket: Socket, socketRemote: ProxyEndpoint, o: Open
       socket.pause();
       resolve(r);
     };
-    const ok = (sysName: string | null | undefined): void => finish({ ok: true, remote, proxied, sysName, rest: buf });
+    const ok = (sysName: string | null | undefined, closed = false): void => finish({ ok: true, remote, proxied, sysName, rest: buf, ...(closed ? { closed } : {}) });
     const fail = (failure: OpeningFailure | 'closed', reason: string): void => finish({ ok: false, failure, reason, remote });
 
     const step = (): void => {
@@ -107,7 +109,9 @@ export function readOpening(socket: Socket, socketRemote: ProxyEndpoint, o: Open
       step();
     };
     const onClose = (): void => {
-      fail('closed', phase === 'header' ? 'closed before a PROXY header' : 'closed before its first BMP message');
+      // Before a header there is no router to name; after it, the router had a (short) session.
+      if (phase === 'header') fail('closed', 'closed before a PROXY header');
+      else ok(null, true);
     };
     const timer = setTimeout(() => {
       if (phase === 'header') fail('opening-timeout', `no PROXY header within ${o.timeoutMs} ms`);

@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import type { BusRecord } from '../../core/records.js';
+import type { BusRecord } from '../../records/types.js';
 import { announce4, concat, initiation, peer, peerUp, termination } from '../unit/collector-helpers.js';
 import { CollectorProcess, Lab, RIBWATCH_CLI, freePorts, runOk, skipUnlessLive, startFabric, tail, waitFor } from './harness/index.js';
 import type { Fabric, Tracked } from './harness/index.js';

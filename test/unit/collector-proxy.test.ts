@@ -15,9 +15,9 @@ import type { CollectorOptions } from '../../collector/collector.js';
 import { CollectorMetrics } from '../../collector/metrics.js';
 import { parseProxyHeader } from '../../collector/proxy-protocol.js';
 import { RouterIdentities } from '../../collector/router-identity.js';
-import { createRegistry } from '../../core/metrics.js';
-import { parseCidr } from '../../core/net.js';
-import type { Cidr } from '../../core/net.js';
+import { createRegistry } from '../../telemetry/metrics.js';
+import { parseCidr } from '../../net/addresses.js';
+import type { Cidr } from '../../net/addresses.js';
 import { MemorySink, announce4, concat, initiation, memoryLogger, peer, peerUp, until } from './collector-helpers.js';
 import { proxyV1, proxyV2 } from './proxy-helpers.js';
 
