@@ -239,3 +239,51 @@ void test('web UI in Chromium: fabric, prefix, alerts, Kubernetes and churn page
   }
   assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the pages');
 });
+
+void test('web UI in Chromium: the Kubernetes page with a cluster from --kube-objects — nodes and Services with their verdicts, mismatches first', { skip, timeout: 180_000 }, async () => {
+  const { chromium } = await import('playwright-core');
+  const data = join(dir, 'data-kube');
+  const objects = join(ROOT, 'test/fixtures/kubernetes/cilium-cluster.yaml');
+  const env = { PATH: process.env['PATH'] ?? '', RIBWATCH_COLLECTOR_METRICS_LISTEN: '', RIBWATCH_LOG_LEVEL: 'warn', RIBWATCH_API_TOKEN: ADMIN, RIBWATCH_API_RATE_LIMIT_PER_MINUTE: '0' };
+  const run = spawn(process.execPath, [CLI, 'run', '--kube-objects', objects, '--data', data, '--bmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], { env });
+  child = run;
+  let out = '';
+  run.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await until(() => /^Stop with /m.test(out), 90_000).catch(() => assert.fail(`no banner; stdout:\n${out}`));
+  const base = /^ {2}API +(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/m.exec(out)?.[1];
+  const bmpPort = /^ {2}BMP +listening on 127\.0\.0\.1:(\d+)/m.exec(out)?.[1];
+  assert.ok(base && bmpPort, out);
+  // The leaf hears node1 (127.0.40.11) announce its PodCIDR; node2 announces nothing.
+  const node1 = peer('127.0.40.11', 65010);
+  const file = join(dir, 'leaf-kube.bmp');
+  writeFileSync(file, concat([initiation('leaf1'), peerUp(node1), announce4(node1, '10.244.1.0/24')]));
+  const replay = await ribwatch(['replay', file, '--to', `127.0.0.1:${bmpPort}`]);
+  assert.equal(replay.code, 0, replay.stderr);
+  const nodes = await (async () => {
+    let got: { nodes: { name: string; verdict: string }[] } = { nodes: [] };
+    await eventually('the API lists the cluster nodes', 30_000, async () => {
+      got = await api<typeof got>(base, '/kubernetes/nodes');
+      return got.nodes.some((n) => n.name === 'node1') && got.nodes.some((n) => n.name === 'node2');
+    });
+    return got.nodes;
+  })();
+  const mismatched = nodes.filter((n) => n.verdict !== 'ok' && n.verdict !== 'no-bgp').map((n) => n.name);
+  assert.ok(mismatched.includes('node2'), `node2 announces nothing it should: ${JSON.stringify(nodes)}`);
+
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${base}/kubernetes#token=${ADMIN}`);
+  const rows = page.locator('section[aria-label=nodes] tbody tr');
+  await rows.first().waitFor({ timeout: 20_000 });
+  const texts = await rows.allInnerTexts();
+  assert.ok(texts.some((t) => t.startsWith('node1')) && texts.some((t) => t.startsWith('node2')), texts.join('\n'));
+  // Mismatches first: every mismatched row comes before every matching one.
+  const classes = await rows.evaluateAll((trs) => trs.map((tr) => (tr as unknown as { className: string }).className));
+  const firstOk = classes.indexOf('');
+  assert.ok(firstOk === -1 || !classes.slice(firstOk).includes('mismatch'), `mismatches first: ${JSON.stringify(classes)}`);
+  assert.ok(classes.includes('mismatch'));
+  await page.locator('section[aria-label=services] tbody tr').first().waitFor({ timeout: 10_000 });
+  assert.match(await page.locator('section[aria-label=services]').innerText(), /shop\/web/);
+  await shot(page, 'kubernetes-cluster');
+  run.kill('SIGTERM');
+});
