@@ -44,11 +44,11 @@ if (!skip) {
 const ADMIN = 'rw_ui_admin_token_0123456789abcdef';
 const READER = 'rw_ui_read_token_0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'ribwatch-ui-'));
-let child: ChildProcessWithoutNullStreams | undefined;
+const children: ChildProcessWithoutNullStreams[] = [];
 let browser: Browser | undefined;
 after(async () => {
   await browser?.close().catch(() => undefined);
-  if (child && child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  for (const c of children) if (c.exitCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -123,9 +123,10 @@ void test('web UI in Chromium: fabric, prefix, alerts, Kubernetes and churn page
   const readHash = createHash('sha256').update(READER).digest('hex');
   writeFileSync(config, `api:\n  tokens:\n    - { name: reader, scope: read, sha256: ${readHash} }\n`);
   const env = { PATH: process.env['PATH'] ?? '', RIBWATCH_COLLECTOR_METRICS_LISTEN: '', RIBWATCH_LOG_LEVEL: 'warn', RIBWATCH_API_TOKEN: ADMIN, RIBWATCH_API_RATE_LIMIT_PER_MINUTE: '0' };
-  child = spawn(process.execPath, [CLI, 'run', '--demo', '--config', config, '--data', data, '--bmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], { env });
+  const child = spawn(process.execPath, [CLI, 'run', '--demo', '--config', config, '--data', data, '--bmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], { env });
   let out = '';
   let err = '';
+  children.push(child);
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   await until(() => /^Stop with /m.test(out), 90_000).catch(() => assert.fail(`no banner; stdout:\n${out}\nstderr:\n${err}`));
@@ -238,6 +239,7 @@ void test('web UI in Chromium: fabric, prefix, alerts, Kubernetes and churn page
     await axe(a11y, name);
   }
   assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the pages');
+  child.kill('SIGTERM');
 });
 
 void test('web UI in Chromium: the Kubernetes page with a cluster from --kube-objects — nodes and Services with their verdicts, mismatches first', { skip, timeout: 180_000 }, async () => {
@@ -246,7 +248,7 @@ void test('web UI in Chromium: the Kubernetes page with a cluster from --kube-ob
   const objects = join(ROOT, 'test/fixtures/kubernetes/cilium-cluster.yaml');
   const env = { PATH: process.env['PATH'] ?? '', RIBWATCH_COLLECTOR_METRICS_LISTEN: '', RIBWATCH_LOG_LEVEL: 'warn', RIBWATCH_API_TOKEN: ADMIN, RIBWATCH_API_RATE_LIMIT_PER_MINUTE: '0' };
   const run = spawn(process.execPath, [CLI, 'run', '--kube-objects', objects, '--data', data, '--bmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], { env });
-  child = run;
+  children.push(run);
   let out = '';
   run.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await until(() => /^Stop with /m.test(out), 90_000).catch(() => assert.fail(`no banner; stdout:\n${out}`));
